@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+# Build a patched iproute2 whose "ip" has the "particle" object.
+#
+# Upstream is Debian 12's iproute2 source package, fetched with a private apt
+# configuration under build/ and checked against upstream/iproute2.sha256.
+# IPROUTE2_SRC=dir-or-tarball uses a local tree or tarball instead.
+
+IPROUTE2_VERSION := 6.1.0
+IPROUTE2_DEBIAN_VERSION := 6.1.0-3
+IPROUTE2_SRC ?=
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+SRC := $(BUILD)/iproute2-$(IPROUTE2_VERSION)
+IP := $(SRC)/ip/ip
+ORIG_TARBALL := $(BUILD)/src/iproute2_$(IPROUTE2_VERSION).orig.tar.xz
+
+PATCHES := $(shell cat patches/series)
+PARTICLE_FILES := $(wildcard particle/*.c particle/*.h) particle/particle.mk
+MAN_PAGE := man/man8/ip-particle.8
+
+export NETNS_RUN_DIR := /run/netns
+
+.PHONY: all deps demo check check-valgrind bench bench-full install clean \
+	distclean help
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/.built
+
+help:
+	@echo "make              build build/iproute2-$(IPROUTE2_VERSION)/ip/ip (patched)"
+	@echo "make demo         install deps, build, run the two-node demo (root)"
+	@echo "make check        install deps, build, run testsuite/ (root)"
+	@echo "make check-valgrind  the add/del/show tests under valgrind"
+	@echo "make bench        quick benchmark (root); bench-full: full sweep"
+	@echo "make install      install like upstream (DESTDIR, PREFIX honoured)"
+
+deps:
+	@scripts/deps.sh build
+
+ifeq ($(IPROUTE2_SRC),)
+$(ORIG_TARBALL): upstream/iproute2.sha256 scripts/fetch-upstream.sh
+	@mkdir -p $(BUILD)/src
+	scripts/fetch-upstream.sh $(BUILD) $(IPROUTE2_DEBIAN_VERSION) \
+		$(TOP)/upstream/iproute2.sha256
+	@touch $@
+UPSTREAM := $(ORIG_TARBALL)
+else
+UPSTREAM := $(IPROUTE2_SRC)
+endif
+
+# Unpack a fresh tree, link our sources in, apply patches/ in series order.
+$(BUILD)/.patched: $(UPSTREAM) patches/series $(addprefix patches/,$(PATCHES))
+	rm -rf $(SRC) $(BUILD)/.configured $(BUILD)/.built
+	mkdir -p $(SRC)
+	if [ -d "$(UPSTREAM)" ]; then \
+		cp -a "$(UPSTREAM)/." $(SRC)/; \
+	else \
+		tar -xf "$(UPSTREAM)" -C $(SRC) --strip-components=1; \
+	fi
+	ln -sfn $(TOP)/particle $(SRC)/particle
+	ln -sfn $(TOP)/$(MAN_PAGE) $(SRC)/man/man8/ip-particle.8
+	set -e; for p in $(PATCHES); do \
+		patch -d $(SRC) -p1 --forward --quiet < patches/$$p; \
+	done
+	touch $@
+
+$(BUILD)/.configured: $(BUILD)/.patched
+	cd $(SRC) && ./configure --prefix=/usr > $(BUILD)/configure.log
+	touch $@
+
+$(BUILD)/.built: $(BUILD)/.configured $(PARTICLE_FILES) $(MAN_PAGE)
+	$(MAKE) -C $(SRC)
+	touch $@
+
+demo: deps
+	@scripts/deps.sh test
+	$(MAKE) all
+	particle/demo.sh $(IP)
+
+check: deps
+	@scripts/deps.sh test
+	$(MAKE) all
+	IP=$(IP) bats --print-output-on-failure testsuite/
+
+check-valgrind: deps
+	@scripts/deps.sh test
+	$(MAKE) all
+	IP=$(IP) PARTICLE_VALGRIND=1 bats --print-output-on-failure \
+		testsuite/valgrind.bats
+
+bench: deps
+	@scripts/deps.sh bench
+	$(MAKE) all
+	IP=$(IP) particle/bench/run.sh --quick
+
+bench-full: deps
+	@scripts/deps.sh bench
+	$(MAKE) all
+	IP=$(IP) particle/bench/run.sh --full
+
+install: all
+	$(MAKE) -C $(SRC) install DESTDIR=$(DESTDIR)
+
+clean:
+	[ ! -d $(SRC) ] || $(MAKE) -C $(SRC) clean
+	rm -f $(BUILD)/.built
+
+distclean:
+	rm -rf $(BUILD)

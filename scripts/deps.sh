@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install what a group of targets needs with apt-get, only if missing.
+# usage: deps.sh build|test|bench|deb ...
+set -eu
+
+pkgs=
+for group in "$@"; do
+	case $group in
+	build)	pkgs="$pkgs make gcc libc6-dev pkg-config bison flex xz-utils patch
+			libmnl-dev libelf-dev libbpf-dev libcap-dev ca-certificates" ;;
+	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
+			valgrind util-linux procps jq kmod" ;;
+	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
+			iperf3 socat jq util-linux procps" ;;
+	deb)	pkgs="$pkgs dpkg-dev devscripts debhelper quilt fakeroot
+			debootstrap" ;;
+	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
+	esac
+done
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "Installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -q update
+# shellcheck disable=SC2086
+apt-get -q -y install --no-install-recommends $missing
