@@ -21,8 +21,8 @@ MAN_PAGE := man/man8/ip-particle.8
 
 export NETNS_RUN_DIR := /run/netns
 
-.PHONY: all deps demo check check-valgrind bench bench-full install clean \
-	distclean help
+.PHONY: all deps demo check check-valgrind check-package bench bench-full \
+	bench-evpn deb install clean distclean help
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/.built
@@ -98,6 +98,23 @@ bench-full: deps
 	@scripts/deps.sh bench
 	$(MAKE) all
 	IP=$(IP) particle/bench/run.sh --full
+	$(MAKE) bench-evpn
+
+# Fig. 6 of the paper on the multi-node FRR EVPN lab (particle/lab/).
+bench-evpn: deps
+	@scripts/deps.sh bench
+	$(MAKE) all
+	IP=$(IP) particle/lab/bench.sh
+
+# A Debian package of the whole patched iproute2 (Debian's source package
+# plus patches/ in debian/patches), and its install test in a debootstrap root.
+deb: deps
+	@scripts/deps.sh deb
+	packaging/build-deb.sh $(BUILD) $(IPROUTE2_DEBIAN_VERSION)
+
+check-package: deb
+	@scripts/deps.sh test
+	bats --print-output-on-failure packaging/tests/
 
 install: all
 	$(MAKE) -C $(SRC) install DESTDIR=$(DESTDIR)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what a group of targets needs with apt-get, only if missing.
-# usage: deps.sh build|test|bench|deb ...
+# usage: deps.sh build|test|bench|deb|lab ...
 set -eu
 
 pkgs=
@@ -14,6 +14,7 @@ for group in "$@"; do
 			iperf3 socat jq util-linux procps" ;;
 	deb)	pkgs="$pkgs dpkg-dev devscripts debhelper quilt fakeroot
 			debootstrap" ;;
+	lab)	pkgs="$pkgs frr iproute2 socat jq util-linux procps" ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
@@ -27,6 +28,6 @@ done
 
 echo "Installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get -q update
+apt-get -q -o DPkg::Lock::Timeout=600 update
 # shellcheck disable=SC2086
-apt-get -q -y install --no-install-recommends $missing
+apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends $missing
