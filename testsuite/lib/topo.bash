@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared topology and helpers for the ip particle bats suite.
+#
+# Every file does, at top level:
+#	PT_TAG=X		# one upper-case letter per file
+#	load lib/topo
+# and in setup(): pt_nodes 2 (or pt_lone ...); teardown() { pt_teardown; }
+#
+# Names: $T is "pt" + PT_TAG + the test process id in base 36 (at most 8
+# characters), unique on this machine while the test runs.  Every namespace
+# and job a test makes starts with $T, so teardown can remove exactly what
+# this test made, even after a failure, without touching other engineers'
+# namespaces (never "ip -all netns delete", never a host "particle flush").
+#
+# A simulated node is a network namespace with
+#	u0        underlay veth to the switch namespace ${T}sw, 192.0.2.K/24
+#	vxlan100  id 100, local 192.0.2.K, dev u0, dstport 4789, nolearning,
+#	          MTU 1450 (1500 - VXLAN overhead)
+#	br0       bridge (mcast_snooping 0), vxlan100 enslaved, both up
+#	          plus static FDB entries 00:00:00:00:00:00 -> every other node
+# The kernel has no dummy driver: extra devices are veth pairs.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${IP:=$BATS_TEST_DIRNAME/../build/iproute2-6.1.0/ip/ip}"
+IP=$(readlink -f "$IP")
+STOCK_IP=/usr/sbin/ip
+export IP STOCK_IP
+
+_pt_b36() {
+	local n=$1 s= d=0123456789abcdefghijklmnopqrstuvwxyz
+	while ((n > 0)); do
+		s=${d:n%36:1}$s
+		((n /= 36))
+	done
+	echo "${s:-0}"
+}
+
+T="pt${PT_TAG:-X}$(_pt_b36 $$)"
+PT_NODES=()
+PT_PIDS=()
+
+# ip with the stock binary for everything that is not "particle".
+sip() { "$STOCK_IP" "$@"; }
+
+# pt_netns NAME: an empty namespace with lo up and no IPv6 on its devices
+# (keeps link-local DAD from changing addresses under the state snapshots).
+pt_netns() {
+	sip netns add "$1" || return
+	sip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	sip -n "$1" link set lo up
+}
+
+# pt_nodes N: nodes ${T}a ${T}b ... on one underlay switch, each with a
+# bridged vxlan100 and static FDB entries to all the others.  Sets NA NB NC
+# ND to the node names and PT_UL[i] to node i's underlay address.
+pt_nodes() {
+	local n=$1 i j name letters=abcdefgh
+	pt_netns "${T}sw"
+	sip -n "${T}sw" link add ul type bridge
+	sip -n "${T}sw" link set ul up
+	PT_UL=()
+	for ((i = 0; i < n; i++)); do
+		name=$T${letters:i:1}
+		PT_UL[i]=192.0.2.$((i + 1))
+		pt_netns "$name"
+		PT_NODES+=("$name")
+		sip link add u0 netns "$name" type veth peer name "n$i" netns "${T}sw"
+		sip -n "${T}sw" link set "n$i" master ul up
+		sip -n "$name" addr add "${PT_UL[i]}/24" dev u0
+		sip -n "$name" link set u0 up
+		pt_vxlan "$name" "${PT_UL[i]}" br0
+	done
+	for ((i = 0; i < n; i++)); do
+		for ((j = 0; j < n; j++)); do
+			((i == j)) && continue
+			bridge -n "${PT_NODES[i]}" fdb append 00:00:00:00:00:00 \
+				dev vxlan100 dst "${PT_UL[j]}"
+		done
+	done
+	NA=${PT_NODES[0]} NB=${PT_NODES[1]:-} NC=${PT_NODES[2]:-} ND=${PT_NODES[3]:-}
+}
+
+# pt_vxlan NODE LOCAL [BRIDGE]: vxlan100 on u0 (MTU 1450), up, enslaved to
+# BRIDGE (created, up) unless BRIDGE is empty.
+pt_vxlan() {
+	local node=$1 local=$2 br=${3:-}
+	sip -n "$node" link add vxlan100 type vxlan id 100 local "$local" \
+		dev u0 dstport 4789 nolearning
+	if [ -n "$br" ]; then
+		sip -n "$node" link add "$br" type bridge mcast_snooping 0
+		sip -n "$node" link set vxlan100 master "$br"
+		sip -n "$node" link set "$br" up
+	fi
+	sip -n "$node" link set vxlan100 up
+}
+
+# pt_lone NAME ADDR [BRIDGE]: a node with no peer (underlay is a veth pair
+# u0/u1 inside it); vxlan100 enslaved to BRIDGE, or unbridged if empty.
+pt_lone() {
+	local name=$1 addr=$2 br=${3:-}
+	pt_netns "$name"
+	PT_NODES+=("$name")
+	sip -n "$name" link add u0 type veth peer name u1
+	sip -n "$name" addr add "$addr/24" dev u0
+	sip -n "$name" link set u0 up
+	sip -n "$name" link set u1 up
+	pt_vxlan "$name" "$addr" "$br"
+}
+
+# Everything this test made goes, whatever happened.
+pt_teardown() {
+	local p f
+	for p in "${PT_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${PT_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for f in /run/netns/"$T"*; do
+		[ -e "$f" ] || continue
+		sip netns del "${f##*/}" 2>/dev/null ||
+			{ umount -l "$f" 2>/dev/null; rm -f "$f"; }
+	done
+	return 0
+}
+
+# The state a refusal must not change: this test's namespaces, their links
+# (operational state and carrier masked: they settle asynchronously),
+# addresses and routes, and this test's netns mounts.
+pt_snapshot() {
+	local n
+	for n in "${PT_NODES[@]}"; do
+		echo "== $n"
+		sip -n "$n" -o link | sed -E 's/ state [A-Z]+//; s/,LOWER_UP//; s/NO-CARRIER,//'
+		sip -n "$n" -o addr
+		sip -n "$n" route show table all
+		sip -n "$n" -6 route show table all
+	done
+	echo "== /run/netns"
+	ls /run/netns | grep "^$T" || true
+	echo "== mounts"
+	grep -F "/run/netns/$T" /proc/self/mountinfo | cut -d' ' -f5 || true
+}
+
+# Names of this test's namespaces that are not nodes (that is: jobs).
+pt_jobs_left() {
+	local f n skip
+	for f in /run/netns/"$T"*; do
+		[ -e "$f" ] || continue
+		skip=
+		for n in "${PT_NODES[@]}" "${T}sw"; do
+			[ "${f##*/}" = "$n" ] && skip=1
+		done
+		[ -n "$skip" ] || echo "${f##*/}"
+	done
+}
+
+# Port name of JOB per HACKING: pt-JOB, or pt~ + 12 hex digits of FNV-1a/64.
+pt_port() {
+	local job=$1 h=$((0xcbf29ce484222325)) i c
+	if ((${#job} <= 12)); then
+		echo "pt-$job"
+		return
+	fi
+	for ((i = 0; i < ${#job}; i++)); do
+		printf -v c '%d' "'${job:i:1}"
+		((h ^= c, h *= 0x100000001b3))
+	done
+	printf -v h '%016x' "$h"
+	echo "pt~${h:0:12}"
+}
+
+# Nothing of JOB left on NODE and the host: no namespace, no mount, no port
+# with JOB's record.
+assert_job_gone() {
+	local node=$1 job=$2
+	[ ! -e "/run/netns/$job" ] || fail "/run/netns/$job still exists"
+	! grep -qF " /run/netns/$job " /proc/self/mountinfo ||
+		fail "/run/netns/$job still mounted"
+	! sip -n "$node" -o link | grep -qF "$(pt_port "$job")" ||
+		fail "port of $job still on $node"
+	! sip -n "$node" -d -o link | grep -qF "job=$job " ||
+		fail "a link on $node still carries job=$job"
+}
+
+# Address arithmetic for IPv4 pools.
+ip2int() {
+	local IFS=. a b c d
+	read -r a b c d <<<"$1"
+	echo $(((a << 24) | (b << 16) | (c << 8) | d))
+}
+int2ip() {
+	local n=$1
+	echo "$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"
+}
+# ipadd ADDR K: ADDR + K (IPv4)
+ipadd() { int2ip $(($(ip2int "$1") + $2)); }
+
+# Processes this test starts in the background are killed by teardown.
+pt_bg() {
+	"$@" 3>&- &
+	PT_PIDS+=($!)
+}
+
+# pt_listen JOB ADDR PORT: a "function" (own mount, pid and uts namespaces,
+# joined to JOB's network namespace) echoing back on ADDR:PORT; waits until
+# it listens.
+pt_listen() {
+	local job=$1 addr=$2 port=$3 spec i
+	if [[ $addr == *:* ]]; then
+		spec="TCP6-LISTEN:$port,bind=[$addr],reuseaddr,fork"
+	else
+		spec="TCP4-LISTEN:$port,bind=$addr,reuseaddr,fork"
+	fi
+	pt_bg timeout 60 "$STOCK_IP" netns exec "$job" unshare --mount --pid --uts \
+		--fork --kill-child socat "$spec" EXEC:cat \
+		>>"$BATS_TEST_TMPDIR/listen.log" 2>&1
+	for ((i = 0; i < 100; i++)); do
+		sip netns exec "$job" ss -Hltn "sport = :$port" 2>/dev/null |
+			grep -qF "$addr" && return 0
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/listen.log" >&2
+	fail "no listener on $addr:$port in $job"
+}
+
+# pt_send JOB SRC DST PORT MSG: a function in JOB bound to SRC sends MSG to
+# DST:PORT and prints what comes back.  Bounded by 10 s.
+pt_send() {
+	local job=$1 src=$2 dst=$3 port=$4 msg=$5 spec
+	if [[ $dst == *:* ]]; then
+		spec="TCP6:[$dst]:$port,bind=[$src],connect-timeout=4"
+	else
+		spec="TCP4:$dst:$port,bind=$src,connect-timeout=4"
+	fi
+	printf '%s\n' "$msg" | timeout 10 "$STOCK_IP" netns exec "$job" \
+		unshare --mount --pid --uts --fork --kill-child \
+		socat -t 4 - "$spec"
+}
