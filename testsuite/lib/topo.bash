@@ -120,7 +120,7 @@ pt_teardown() {
 	for p in "${PT_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	for f in /run/netns/"$T"*; do
+	for f in /run/netns/*"$T"*; do
 		[ -e "$f" ] || continue
 		sip netns del "${f##*/}" 2>/dev/null ||
 			{ umount -l "$f" 2>/dev/null; rm -f "$f"; }
@@ -128,22 +128,56 @@ pt_teardown() {
 	return 0
 }
 
-# The state a refusal must not change: this test's namespaces, their links
-# (operational state and carrier masked: they settle asynchronously),
-# addresses and routes, and this test's netns mounts.
+# The state a refusal must not change: every namespace of this test (nodes
+# and jobs) with its links (operational state and carrier masked: they
+# settle asynchronously), addresses (DAD flags and lifetimes masked),
+# routes and neighbour proxies, and this test's netns mounts.
 pt_snapshot() {
-	local n
-	for n in "${PT_NODES[@]}"; do
+	local f n
+	for f in /run/netns/*"$T"*; do
+		[ -e "$f" ] || continue
+		n=${f##*/}
 		echo "== $n"
 		sip -n "$n" -o link | sed -E 's/ state [A-Z]+//; s/,LOWER_UP//; s/NO-CARRIER,//'
-		sip -n "$n" -o addr
+		sip -n "$n" -o addr | sed -E 's/ (tentative|dadfailed|optimistic)//g; s/\\ +valid_lft.*//'
 		sip -n "$n" route show table all
 		sip -n "$n" -6 route show table all
+		sip -n "$n" neigh show proxy
 	done
 	echo "== /run/netns"
-	ls /run/netns | grep "^$T" || true
+	ls /run/netns | grep -F "$T" || true
 	echo "== mounts"
-	grep -F "/run/netns/$T" /proc/self/mountinfo | cut -d' ' -f5 || true
+	grep -F "$T" /proc/self/mountinfo | cut -d' ' -f5 || true
+}
+
+# pt_refuse [-n NODE] [-x STATUS_REGEX] WORD... -- ARGS...
+# "ip -n NODE particle ARGS" must be refused: exit status 1 (or matching
+# STATUS_REGEX), "Error:" on stderr naming every WORD (case-insensitive),
+# and this test's kernel state exactly as before.
+pt_refuse() {
+	local node=${NA:-} want=1 words=() before after w
+	while :; do
+		case $1 in
+		-n) node=$2; shift 2 ;;
+		-x) want=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	while [ "$1" != -- ]; do words+=("$1"); shift; done
+	shift
+	before=$(pt_snapshot)
+	run --separate-stderr timeout 60 "$IP" -n "$node" particle "$@"
+	after=$(pt_snapshot)
+	echo "# ip -n $node particle $*"
+	echo "# status: $status"
+	echo "# stdout: $output"
+	echo "# stderr: $stderr"
+	[[ $status =~ ^($want)$ ]] || fail "exit status $status, want $want"
+	[[ $stderr == *Error:* ]] || fail "stderr has no 'Error:'"
+	for w in "${words[@]}"; do
+		grep -qiF -- "$w" <<<"$stderr" || fail "stderr does not name '$w'"
+	done
+	assert_equal "$after" "$before"
 }
 
 # Names of this test's namespaces that are not nodes (that is: jobs).
