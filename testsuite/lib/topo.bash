@@ -240,18 +240,18 @@ pt_bg() {
 	PT_PIDS+=($!)
 }
 
-# pt_listen JOB ADDR PORT: a "function" (own mount, pid and uts namespaces,
-# joined to JOB's network namespace) echoing back on ADDR:PORT; waits until
-# it listens.
+# pt_listen JOB ADDR PORT [SOCAT_RIGHT]: a "function" (own mount, pid and
+# uts namespaces, joined to JOB's network namespace) serving ADDR:PORT with
+# socat's SOCAT_RIGHT (default EXEC:cat, an echo); waits until it listens.
 pt_listen() {
-	local job=$1 addr=$2 port=$3 spec i
+	local job=$1 addr=$2 port=$3 right=${4:-EXEC:cat} spec i
 	if [[ $addr == *:* ]]; then
 		spec="TCP6-LISTEN:$port,bind=[$addr],reuseaddr,fork"
 	else
 		spec="TCP4-LISTEN:$port,bind=$addr,reuseaddr,fork"
 	fi
 	pt_bg timeout 60 "$STOCK_IP" netns exec "$job" unshare --mount --pid --uts \
-		--fork --kill-child socat "$spec" EXEC:cat \
+		--fork --kill-child socat "$spec" "$right" \
 		>>"$BATS_TEST_TMPDIR/listen.log" 2>&1
 	for ((i = 0; i < 100; i++)); do
 		sip netns exec "$job" ss -Hltn "sport = :$port" 2>/dev/null |
