@@ -13,7 +13,10 @@ for group in "$@"; do
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
 			iperf3 socat jq util-linux procps" ;;
 	deb)	pkgs="$pkgs dpkg-dev devscripts debhelper quilt fakeroot
-			debootstrap" ;;
+			debootstrap build-essential bison flex pkg-config po-debconf
+			libxtables-dev libatm1-dev libbsd-dev libbpf-dev libcap-dev
+			libdb-dev libelf-dev libmnl-dev libselinux1-dev linux-libc-dev
+			zlib1g-dev xz-utils debian-archive-keyring" ;;
 	lab)	pkgs="$pkgs frr iproute2 socat jq util-linux procps" ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
