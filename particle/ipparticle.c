@@ -1,15 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * ipparticle.c	"ip particle": per-job overlay namespaces with a pool
+ *		of per-function addresses (see ip-particle(8)).
+ */
 #include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "utils.h"
 #include "ip_common.h"
+#include "particle.h"
 
-void particle_save_mount_ns(void)
+static void usage(FILE *fp)
 {
+	fprintf(fp,
+		"Usage: ip particle add JOB vtep DEV count N [ pool ADDR/PLEN ]\n"
+		"                       [ mode { addrs | anyip } ] [ bridge BR ]\n"
+		"                       [ mac LLADDR ] [ mtu MTU ] [ gateway ADDR ]\n"
+		"       ip particle set JOB count N\n"
+		"       ip particle del JOB\n"
+		"       ip particle flush\n"
+		"       ip particle show [ JOB ]\n"
+		"       ip particle slots JOB\n"
+		"       ip particle help\n"
+		"pool may be given twice, once per address family (dual stack).\n");
 }
+
+void pt_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(".\n", stderr);
+}
+
+int pt_need_root(const char *verb)
+{
+	if (geteuid() == 0)
+		return 0;
+	pt_error("ip particle %s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)",
+		 verb);
+	return -1;
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static const struct {
+	const char *verb;
+	int (*fn)(int argc, char **argv);
+} verbs[] = {
+	/* order decides abbreviations: "s" is show, as everywhere in ip */
+	{ "show",	pt_do_show },
+	{ "list",	pt_do_show },
+	{ "lst",	pt_do_show },
+	{ "slots",	pt_do_slots },
+	{ "set",	pt_do_set },
+	{ "add",	pt_do_add },
+	{ "delete",	pt_do_del },
+	{ "flush",	pt_do_flush },
+	{ "help",	do_help },
+};
 
 int do_particle(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "particle: not yet\n");
+	unsigned int i;
+
+	if (argc < 1)
+		return pt_do_show(0, NULL);
+
+	for (i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (matches(*argv, verbs[i].verb) == 0)
+			return verbs[i].fn(argc - 1, argv + 1);
+
+	pt_error("unknown command \"%s\": try \"ip particle help\"", *argv);
 	return -1;
 }

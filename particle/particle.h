@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ip particle: one network namespace per job, one veth pair into the
+ * overlay bridge, and a pool of per-function addresses installed in one
+ * netlink batch (Thomas et al., "Particle", SoCC '20).
+ */
+#ifndef _PARTICLE_H_
+#define _PARTICLE_H_
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/if.h>
+#include <linux/if_ether.h>
+
+#include "libnetlink.h"
+
+#define PT_JOB_MAX		64
+#define PT_PORT_PREFIX		"pt-"
+#define PT_PORT_HASHED		"pt~"
+#define PT_RECORD_TAG		"particle:1"
+#define PT_JOB_IFNAME		"eth0"
+#define PT_ADDRS_MAX		65536U
+#define PT_ANYIP_MAX		(1U << 24)
+#define PT_ANYIP6_MAX		65536U	/* one proxy-ND entry per address */
+#define PT_POOLS_MAX		2
+
+/* A host-order 128-bit address value; IPv4 lives in the low 32 bits. */
+struct pt_addr {
+	__u64 hi, lo;
+};
+
+struct pt_pool {
+	int family;		/* AF_INET or AF_INET6 */
+	struct pt_addr first;	/* slot 0 */
+	unsigned int plen;	/* the overlay's on-link prefix */
+};
+
+enum pt_mode {
+	PT_MODE_ADDRS,
+	PT_MODE_ANYIP,
+};
+
+/* Everything that describes a job: parsed from the command line by add,
+ * or read back from the port's ifalias record by every other verb. */
+struct pt_job {
+	char name[PT_JOB_MAX + 1];
+	char vtep[IFNAMSIZ];
+	char bridge[IFNAMSIZ];
+	char port[IFNAMSIZ];
+	enum pt_mode mode;
+	__u32 count;
+	int npools;
+	struct pt_pool pools[PT_POOLS_MAX];
+	bool has_gateway;
+	int gw_family;
+	struct pt_addr gateway;
+	bool has_mac;
+	__u8 mac[ETH_ALEN];
+	__u32 mtu;		/* 0: the vtep's */
+};
+
+/* A job found in the vtep namespace: its record plus kernel facts. */
+struct pt_found {
+	struct pt_job job;
+	int port_ifindex;
+	int master_ifindex;
+	int peer_ifindex;	/* eth0's ifindex inside the job namespace */
+	int peer_nsid;		/* the job namespace's id seen from here */
+	__u32 port_mtu;
+};
+
+struct pt_found_list {
+	struct pt_found *v;
+	unsigned int n, cap;
+};
+
+/* A device in the vtep namespace. */
+struct pt_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char kind[32];
+	int master;
+	__u32 mtu;
+	unsigned int flags;
+	char alias[256];
+};
+
+/* pt_pool.c */
+const char *pt_mode_name(enum pt_mode mode);
+int pt_addr_width(int family);
+int pt_addr_parse(int family, const char *s, struct pt_addr *a);
+int pt_addr_parse_any(const char *s, int *family, struct pt_addr *a);
+const char *pt_addr_format(int family, const struct pt_addr *a, char *buf,
+			   size_t len);
+void pt_addr_to_bytes(int family, const struct pt_addr *a, void *bytes);
+void pt_addr_from_bytes(int family, const void *bytes, struct pt_addr *a);
+struct pt_addr pt_addr_add(struct pt_addr a, __u64 n);
+int pt_addr_cmp(const struct pt_addr *a, const struct pt_addr *b);
+int pt_pool_parse(const char *arg, struct pt_pool *pool);
+__u64 pt_pool_room(const struct pt_pool *pool);
+struct pt_addr pt_pool_slot(const struct pt_pool *pool, __u64 slot);
+struct pt_addr pt_pool_network(const struct pt_pool *pool);
+bool pt_pool_contains(const struct pt_pool *pool, __u32 count,
+		      const struct pt_addr *a);
+bool pt_pools_overlap(const struct pt_pool *a, __u32 na,
+		      const struct pt_pool *b, __u32 nb);
+int pt_cover(int family, struct pt_addr first, __u64 count,
+	     int (*fn)(const struct pt_addr *net, unsigned int plen,
+		       void *arg),
+	     void *arg);
+
+/* pt_record.c */
+int pt_job_name_valid(const char *name);
+void pt_port_name(const char *job, char *port);
+int pt_record_format(const struct pt_job *job, char *buf, size_t len);
+int pt_record_parse(const char *alias, struct pt_job *job);
+
+/* pt_parse.c */
+int pt_parse_add(int argc, char **argv, struct pt_job *job);
+int pt_parse_count(const char *arg, __u32 *count);
+int pt_check_count(const struct pt_job *job, __u32 count);
+
+/* pt_nlbatch.c: many requests, one write, answers read together */
+struct pt_batch {
+	char *buf;
+	size_t len, cap;
+	unsigned int nmsgs;
+	__u32 first_seq;
+};
+
+void pt_batch_init(struct pt_batch *b);
+void pt_batch_free(struct pt_batch *b);
+int pt_batch_add(struct pt_batch *b, struct rtnl_handle *rth,
+		 struct nlmsghdr *n);
+int pt_batch_commit(struct rtnl_handle *rth, struct pt_batch *b,
+		    const char *what);
+int pt_rtnl_grow_buffers(struct rtnl_handle *rth);
+int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		int ifindex, const struct pt_pool *pool, const struct pt_addr *a,
+		bool secondary);
+int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		       int ifindex, int family, const struct pt_addr *net,
+		       unsigned int plen);
+int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		       int ifindex, const struct pt_addr *a);
+
+/* pt_install.c */
+int pt_pool_requests(struct pt_batch *b, struct rtnl_handle *rth,
+		     const struct pt_job *job, int ifindex, __u32 old_count,
+		     __u32 new_count);
+int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
+		   int family, const struct pt_addr *gw);
+int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex);
+
+/* pt_netns.c */
+extern int pt_saved_mntns;
+int pt_netns_exists(const char *name);
+int pt_netns_create(const char *name, struct rtnl_handle *job_rth,
+		    int *nsfd, bool proxy_nd);
+int pt_netns_remove(const char *name);
+int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
+
+/* pt_kernel.c: facts read from the kernel */
+int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
+		struct pt_link *link);
+int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list);
+void pt_found_list_free(struct pt_found_list *list);
+const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
+				       const char *job);
+int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
+		  struct pt_pool *out, int max);
+int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f,
+		 __u8 *mac, __u32 *mtu);
+int pt_ifindex_in(struct rtnl_handle *rth, const char *name);
+int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
+int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
+int pt_bridge_create(struct rtnl_handle *rth, const char *name);
+
+/* pt_add.c, pt_del.c, pt_show.c: the verbs */
+int pt_do_add(int argc, char **argv);
+int pt_do_set(int argc, char **argv);
+int pt_do_del(int argc, char **argv);
+int pt_do_flush(int argc, char **argv);
+int pt_do_show(int argc, char **argv);
+int pt_do_slots(int argc, char **argv);
+
+/* ipparticle.c */
+int pt_need_root(const char *verb);
+void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* _PARTICLE_H_ */

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ip particle add: parse, plan (everything checked against the kernel's
+ * state before anything changes), apply in three netlink exchanges, and
+ * undo all of it if any step fails.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/veth.h>
+
+#include "utils.h"
+#include "json_print.h"
+#include "ip_common.h"
+#include "particle.h"
+
+#define PT_MAX_BRIDGE_ADDRS	64
+
+struct pt_plan {
+	struct pt_job *job;
+	struct pt_link vtep;
+	int bridge_ifindex;	/* 0 while it is still to be created */
+	bool create_bridge;
+	bool enslave_vtep;
+	__u32 mtu;
+};
+
+enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_MAX };
+
+static const char *const phase_names[PH_MAX] = {
+	"lookup", "netns", "link", "pool",
+};
+
+struct pt_clock {
+	struct timespec last;
+	__u64 us[PH_MAX];
+};
+
+static void clock_mark(struct pt_clock *c, enum pt_phase phase)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->us[phase] += (now.tv_sec - c->last.tv_sec) * 1000000ULL +
+			(now.tv_nsec - c->last.tv_nsec) / 1000;
+	c->last = now;
+}
+
+static void print_phases(const struct pt_job *job, const struct pt_clock *c)
+{
+	__u64 total = 0;
+	int i;
+
+	new_json_obj(json);
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "job", "%s phases", job->name);
+	open_json_object("phases");
+	for (i = 0; i < PH_MAX; i++) {
+		char fmt[32];
+
+		snprintf(fmt, sizeof(fmt), " %s %%lluus", phase_names[i]);
+		print_lluint(PRINT_ANY, phase_names[i], fmt, c->us[i]);
+		total += c->us[i];
+	}
+	print_lluint(PRINT_ANY, "total", " total %lluus", total);
+	close_json_object();
+	close_json_object();
+	delete_json_obj();
+	if (!json)
+		printf("\n");
+}
+
+/* ---- plan: read the kernel, decide, refuse early ---- */
+
+static int plan_bridge(struct rtnl_handle *rth, struct pt_plan *plan)
+{
+	struct pt_job *job = plan->job;
+	struct pt_link br;
+	int err;
+
+	if (strcmp(plan->vtep.kind, "bridge") == 0) {
+		if (job->bridge[0] && strcmp(job->bridge, job->vtep)) {
+			pt_error("argument \"%s\" is wrong: vtep \"%s\" is itself a bridge",
+				 job->bridge, job->vtep);
+			return -1;
+		}
+		strcpy(job->bridge, job->vtep);
+		plan->bridge_ifindex = plan->vtep.ifindex;
+		return 0;
+	}
+
+	if (plan->vtep.master) {
+		err = pt_link_get(rth, NULL, plan->vtep.master, &br);
+		if (err || strcmp(br.kind, "bridge")) {
+			pt_error("vtep \"%s\" is enslaved to \"%s\", which is not a bridge",
+				 job->vtep, err ? "?" : br.name);
+			return -1;
+		}
+		if (job->bridge[0] && strcmp(job->bridge, br.name)) {
+			pt_error("argument \"%s\" is wrong: vtep \"%s\" is already on bridge \"%s\"",
+				 job->bridge, job->vtep, br.name);
+			return -1;
+		}
+		strcpy(job->bridge, br.name);
+		plan->bridge_ifindex = br.ifindex;
+		return 0;
+	}
+
+	/* an unbridged VXLAN device: its bridge is ours to make */
+	if (!job->bridge[0]) {
+		if (strlen(job->vtep) + 3 >= IFNAMSIZ) {
+			pt_error("vtep \"%s\" has no bridge and \"br-%s\" is too long a name: give \"bridge BR\"",
+				 job->vtep, job->vtep);
+			return -1;
+		}
+		snprintf(job->bridge, IFNAMSIZ, "br-%s", job->vtep);
+	}
+	plan->enslave_vtep = true;
+	err = pt_link_get(rth, job->bridge, 0, &br);
+	if (err == -ENODEV) {
+		plan->create_bridge = true;
+		return 0;
+	}
+	if (err || strcmp(br.kind, "bridge")) {
+		pt_error("argument \"%s\" is wrong: device \"%s\" exists and is not a bridge",
+			 job->bridge, job->bridge);
+		return -1;
+	}
+	plan->bridge_ifindex = br.ifindex;
+	return 0;
+}
+
+static int plan_vtep(struct rtnl_handle *rth, struct pt_plan *plan)
+{
+	struct pt_job *job = plan->job;
+	int err = pt_link_get(rth, job->vtep, 0, &plan->vtep);
+
+	if (err == -ENODEV) {
+		pt_error("argument \"%s\" is wrong: vtep device \"%s\" does not exist in this namespace",
+			 job->vtep, job->vtep);
+		return -1;
+	}
+	if (err) {
+		pt_error("cannot look up vtep \"%s\": %s", job->vtep,
+			 strerror(-err));
+		return -2;
+	}
+	if (strcmp(plan->vtep.kind, "vxlan") && strcmp(plan->vtep.kind, "bridge")) {
+		pt_error("argument \"%s\" is wrong: vtep must be a vxlan or bridge device, \"%s\" is %s%s",
+			 job->vtep, job->vtep,
+			 plan->vtep.kind[0] ? "a " : "a device without a kind",
+			 plan->vtep.kind);
+		return -1;
+	}
+	plan->mtu = job->mtu ? job->mtu : plan->vtep.mtu;
+	return plan_bridge(rth, plan);
+}
+
+/* Ranges a new pool of this family must avoid: bridge addresses and the
+ * pools of jobs on the same bridge. */
+struct pt_taken {
+	unsigned int n;
+	struct {
+		struct pt_pool pool;
+		__u32 count;
+		const char *owner;	/* job name, or NULL for the bridge */
+	} v[PT_MAX_BRIDGE_ADDRS * 2];
+};
+
+static void taken_add(struct pt_taken *t, const struct pt_pool *pool,
+		      __u32 count, const char *owner)
+{
+	if (t->n < sizeof(t->v) / sizeof(t->v[0])) {
+		t->v[t->n].pool = *pool;
+		t->v[t->n].count = count;
+		t->v[t->n].owner = owner;
+		t->n++;
+	}
+}
+
+static bool pool_clashes(const struct pt_pool *pool, __u32 count,
+			 const struct pt_found_list *jobs, int bridge,
+			 const struct pt_taken *brs, bool report)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct pt_addr last = pt_pool_slot(pool, count - 1);
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < brs->n; i++) {
+		const struct pt_pool *bp = &brs->v[i].pool;
+
+		if (bp->family != pool->family ||
+		    !pt_pool_contains(pool, count, &bp->first))
+			continue;
+		if (report)
+			pt_error("argument \"%s/%u\" is wrong: pool %s-%s contains %s, an address of bridge \"%s\"",
+				 pt_addr_format(pool->family, &pool->first, a, sizeof(a)),
+				 pool->plen, a,
+				 pt_addr_format(pool->family, &last, b, sizeof(b)),
+				 pt_addr_format(bp->family, &bp->first, b, sizeof(b)),
+				 brs->v[i].owner);
+		return true;
+	}
+	for (i = 0; i < jobs->n; i++) {
+		const struct pt_found *f = &jobs->v[i];
+
+		if (f->master_ifindex != bridge)
+			continue;
+		for (k = 0; k < f->job.npools; k++) {
+			const struct pt_pool *op = &f->job.pools[k];
+			struct pt_addr olast = pt_pool_slot(op, f->job.count - 1);
+			char c[INET6_ADDRSTRLEN];
+
+			if (!pt_pools_overlap(pool, count, op, f->job.count))
+				continue;
+			if (report)
+				pt_error("argument \"%s/%u\" is wrong: pool %s-%s overlaps job \"%s\" (%s-%s)",
+					 pt_addr_format(pool->family, &pool->first, a, sizeof(a)),
+					 pool->plen, a,
+					 pt_addr_format(pool->family, &last, b, sizeof(b)),
+					 f->job.name,
+					 pt_addr_format(op->family, &op->first, c, sizeof(c)),
+					 pt_addr_format(op->family, &olast, b, sizeof(b)));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The lowest free range of count addresses in the bridge's IPv4 subnet. */
+static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
+			const struct pt_found_list *jobs)
+{
+	struct pt_job *job = plan->job;
+	const struct pt_pool *bp = NULL;
+	struct pt_pool pool;
+	unsigned int i;
+
+	for (i = 0; i < brs->n; i++)
+		if (brs->v[i].pool.family == AF_INET) {
+			bp = &brs->v[i].pool;
+			break;
+		}
+	if (!bp) {
+		pt_error("bridge \"%s\" has no IPv4 address to take a default pool from: give \"pool ADDR/PLEN\"",
+			 job->bridge);
+		return -1;
+	}
+	pool = *bp;
+	pool.first = pt_addr_add(pt_pool_network(bp), bp->plen < 31 ? 1 : 0);
+
+	while (pt_pool_room(&pool) >= job->count) {
+		struct pt_addr next = pool.first;
+
+		if (!pool_clashes(&pool, job->count, jobs, plan->bridge_ifindex,
+				  brs, false)) {
+			job->pools[job->npools++] = pool;
+			return 0;
+		}
+		/* skip past whatever is in the way */
+		for (i = 0; i < brs->n; i++)
+			if (brs->v[i].pool.family == AF_INET &&
+			    pt_pool_contains(&pool, job->count,
+					     &brs->v[i].pool.first) &&
+			    pt_addr_cmp(&brs->v[i].pool.first, &next) >= 0)
+				next = pt_addr_add(brs->v[i].pool.first, 1);
+		for (i = 0; i < jobs->n; i++) {
+			const struct pt_found *f = &jobs->v[i];
+			int k;
+
+			if (f->master_ifindex != plan->bridge_ifindex)
+				continue;
+			for (k = 0; k < f->job.npools; k++) {
+				struct pt_addr end = pt_pool_slot(&f->job.pools[k],
+								  f->job.count);
+
+				if (pt_pools_overlap(&pool, job->count,
+						     &f->job.pools[k], f->job.count) &&
+				    pt_addr_cmp(&end, &next) > 0)
+					next = end;
+			}
+		}
+		pool.first = next;
+	}
+	{
+		char a[INET6_ADDRSTRLEN];
+
+		pt_error("no free range of %u addresses left in %s/%u of bridge \"%s\": give \"pool ADDR/PLEN\"",
+			 job->count,
+			 pt_addr_format(AF_INET, &bp->first, a, sizeof(a)),
+			 bp->plen, job->bridge);
+	}
+	return -1;
+}
+
+static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
+		      const struct pt_found_list *jobs)
+{
+	struct pt_job *job = plan->job;
+	struct pt_pool addrs[PT_MAX_BRIDGE_ADDRS];
+	struct pt_taken brs = {};
+	int i, n, fam;
+
+	if (plan->bridge_ifindex) {
+		for (fam = 0; fam < 2; fam++) {
+			n = pt_link_addrs(rth, plan->bridge_ifindex,
+					  fam ? AF_INET6 : AF_INET, addrs,
+					  PT_MAX_BRIDGE_ADDRS);
+			if (n < 0)
+				return n;
+			for (i = 0; i < n; i++)
+				taken_add(&brs, &addrs[i], 1, job->bridge);
+		}
+	}
+
+	if (!job->npools && default_pool(plan, &brs, jobs))
+		return -1;
+
+	for (i = 0; i < job->npools; i++) {
+		const struct pt_pool *p = &job->pools[i];
+		__u64 room = pt_pool_room(p);
+
+		if (room < job->count) {
+			char a[INET6_ADDRSTRLEN];
+
+			pt_error("argument \"%s/%u\" is wrong: count %u overflows the subnet, only %llu slots fit from %s",
+				 pt_addr_format(p->family, &p->first, a, sizeof(a)),
+				 p->plen, job->count, (unsigned long long)room, a);
+			return -1;
+		}
+		if (pool_clashes(p, job->count, jobs, plan->bridge_ifindex,
+				 &brs, true))
+			return -1;
+	}
+
+	if (job->has_gateway) {
+		for (i = 0; i < job->npools; i++)
+			if (job->pools[i].family == job->gw_family)
+				break;
+		if (i == job->npools) {
+			char a[INET6_ADDRSTRLEN];
+
+			pt_error("argument \"%s\" is wrong: gateway needs a pool of its address family",
+				 pt_addr_format(job->gw_family, &job->gateway,
+						a, sizeof(a)));
+			return -1;
+		}
+	}
+	return pt_check_count(job, job->count);
+}
+
+static int plan_add(struct pt_plan *plan)
+{
+	struct pt_job *job = plan->job;
+	struct pt_found_list jobs;
+	struct pt_link port;
+	int err;
+
+	if (pt_netns_exists(job->name)) {
+		pt_error("argument \"%s\" is wrong: network namespace \"%s\" already exists",
+			 job->name, job->name);
+		return -1;
+	}
+	err = plan_vtep(&rth, plan);
+	if (err)
+		return err;
+
+	if (pt_link_get(&rth, job->port, 0, &port) == 0) {
+		pt_error("argument \"%s\" is wrong: its port name \"%s\" is taken by an existing device",
+			 job->name, job->port);
+		return -1;
+	}
+
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	if (pt_found_lookup(&jobs, job->name)) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" already exists",
+			 job->name, job->name);
+		err = -1;
+	} else {
+		err = plan_pools(&rth, plan, &jobs);
+	}
+	pt_found_list_free(&jobs);
+	return err;
+}
+
+/* ---- apply ---- */
+
+static int add_port(struct pt_plan *plan, int nsfd)
+{
+	const struct pt_job *job = plan->job;
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[1024];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_type = RTM_NEWLINK,
+		.n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_change = IFF_UP,
+		.ifi.ifi_flags = IFF_UP,
+	};
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[512];
+	} alias = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_type = RTM_NEWLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+	};
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo, *data, *peer;
+	char record[256];
+	struct pt_batch b;
+	int err;
+
+	/* the port, born on the bridge, with its peer born in the job */
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, job->port,
+		  strlen(job->port) + 1);
+	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
+	addattr32(&req.n, sizeof(req), IFLA_MASTER, plan->bridge_ifindex);
+	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
+	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "veth", 4);
+	data = addattr_nest(&req.n, sizeof(req), IFLA_INFO_DATA);
+	peer = addattr_nest(&req.n, sizeof(req), VETH_INFO_PEER);
+	req.n.nlmsg_len += sizeof(peer_ifi);
+	memcpy((char *)peer + RTA_LENGTH(0), &peer_ifi, sizeof(peer_ifi));
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, PT_JOB_IFNAME,
+		  strlen(PT_JOB_IFNAME) + 1);
+	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
+	addattr32(&req.n, sizeof(req), IFLA_NET_NS_FD, nsfd);
+	if (job->has_mac)
+		addattr_l(&req.n, sizeof(req), IFLA_ADDRESS, job->mac,
+			  ETH_ALEN);
+	addattr_nest_end(&req.n, peer);
+	addattr_nest_end(&req.n, data);
+	addattr_nest_end(&req.n, linkinfo);
+
+	/* the job's record: set in the same write, by name */
+	if (pt_record_format(job, record, sizeof(record))) {
+		pt_error("job \"%s\": record does not fit in an ifalias",
+			 job->name);
+		return -1;
+	}
+	addattr_l(&alias.n, sizeof(alias), IFLA_IFNAME, job->port,
+		  strlen(job->port) + 1);
+	addattr_l(&alias.n, sizeof(alias), IFLA_IFALIAS, record,
+		  strlen(record) + 1);
+
+	pt_batch_init(&b);
+	err = pt_batch_add(&b, &rth, &req.n) ?: pt_batch_add(&b, &rth, &alias.n);
+	if (!err) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "job \"%s\"", job->name);
+		err = pt_batch_commit(&rth, &b, what);
+	}
+	pt_batch_free(&b);
+	return err;
+}
+
+static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
+{
+	const struct pt_job *job = plan->job;
+	char what[128];
+	struct pt_batch b;
+	int ifindex, err;
+
+	snprintf(what, sizeof(what), "job \"%s\"", job->name);
+	ifindex = pt_ifindex_in(job_rth, PT_JOB_IFNAME);
+	if (ifindex < 0) {
+		pt_error("%s: %s did not appear in the job namespace: %s",
+			 what, PT_JOB_IFNAME, strerror(-ifindex));
+		return -2;
+	}
+	pt_rtnl_grow_buffers(job_rth);
+	pt_batch_init(&b);
+	/* eth0 comes up here: a veth peer cannot be created up */
+	err = pt_req_link_up(&b, job_rth, 1 /* lo */) ||
+	      pt_req_link_up(&b, job_rth, ifindex) ||
+	      pt_pool_requests(&b, job_rth, job, ifindex, 0, job->count) ||
+	      (job->has_gateway &&
+	       pt_req_gateway(&b, job_rth, ifindex, job->gw_family,
+			      &job->gateway));
+	if (err)
+		err = -1;
+	else
+		err = pt_batch_commit(job_rth, &b, what);
+	pt_batch_free(&b);
+	return err;
+}
+
+static int add_bridge(struct pt_plan *plan)
+{
+	const struct pt_job *job = plan->job;
+	int err;
+
+	if (plan->create_bridge) {
+		err = pt_bridge_create(&rth, job->bridge);
+		if (err < 0) {
+			pt_error("creating bridge \"%s\": %s", job->bridge,
+				 strerror(-err));
+			return -2;
+		}
+		plan->bridge_ifindex = err;
+	}
+	err = pt_link_set(&rth, plan->vtep.ifindex, plan->bridge_ifindex, 1);
+	if (err) {
+		pt_error("enslaving vtep \"%s\" to bridge \"%s\": %s", job->vtep,
+			 job->bridge, strerror(-err));
+		return -2;
+	}
+	return 0;
+}
+
+static void undo_bridge(struct pt_plan *plan)
+{
+	if (plan->create_bridge && plan->bridge_ifindex) {
+		pt_link_del(&rth, plan->bridge_ifindex, NULL);
+		plan->bridge_ifindex = 0;
+	} else {
+		pt_link_set(&rth, plan->vtep.ifindex, 0, -1);
+	}
+	if (!(plan->vtep.flags & IFF_UP))
+		pt_link_set(&rth, plan->vtep.ifindex, -1, 0);
+}
+
+int pt_do_add(int argc, char **argv)
+{
+	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_job job;
+	struct pt_plan plan = { .job = &job };
+	struct pt_clock clk = {};
+	bool port_made = false, netns_made = false;
+	int nsfd = -1, err;
+
+	clock_gettime(CLOCK_MONOTONIC, &clk.last);
+	err = pt_parse_add(argc, argv, &job);
+	if (err)
+		return err;
+	if (pt_need_root("add"))
+		return -1;
+	err = plan_add(&plan);
+	if (err)
+		return err;
+	clock_mark(&clk, PH_LOOKUP);
+
+	if (plan.enslave_vtep) {
+		err = add_bridge(&plan);
+		if (err)
+			goto undo;
+	}
+
+	err = pt_netns_create(job.name, &job_rth, &nsfd,
+			      job.mode == PT_MODE_ANYIP &&
+			      (job.pools[0].family == AF_INET6 ||
+			       (job.npools > 1 && job.pools[1].family == AF_INET6)));
+	if (err)
+		goto undo;
+	netns_made = true;
+	clock_mark(&clk, PH_NETNS);
+
+	err = add_port(&plan, nsfd);
+	/* the veth may exist even if setting the record failed */
+	port_made = true;
+	if (err)
+		goto undo;
+	clock_mark(&clk, PH_LINK);
+
+	err = add_pool(&plan, &job_rth);
+	if (err)
+		goto undo;
+	clock_mark(&clk, PH_POOL);
+
+	rtnl_close(&job_rth);
+	close(nsfd);
+	if (show_stats)
+		print_phases(&job, &clk);
+	return 0;
+
+undo:
+	if (job_rth.fd >= 0)
+		rtnl_close(&job_rth);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (port_made)
+		pt_link_del(&rth, 0, job.port);
+	if (netns_made)
+		pt_netns_remove(job.name);
+	if (plan.enslave_vtep)
+		undo_bridge(&plan);
+	return err < 0 ? err : -2;
+}

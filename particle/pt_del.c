@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * del, flush and set: each starts from the job's record on its port.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+
+#include "utils.h"
+#include "ip_common.h"
+#include "particle.h"
+
+/* The job named on the command line, read back from its port. */
+static int find_job(const char *name, struct pt_found *out)
+{
+	struct pt_found_list jobs;
+	const struct pt_found *f;
+	int err;
+
+	if (!pt_job_name_valid(name)) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
+		return -1;
+	}
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, name);
+	if (f)
+		*out = *f;
+	pt_found_list_free(&jobs);
+	if (!f) {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 name, name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Deleting the port takes eth0 and the pool with it, even while functions
+ * still hold the namespace open; then the name goes.
+ */
+static int del_job(const struct pt_found *f)
+{
+	int err = pt_link_del(&rth, f->port_ifindex, NULL);
+
+	if (err && err != -ENODEV) {
+		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
+			 f->job.port, strerror(-err));
+		return -2;
+	}
+	if (pt_netns_exists(f->job.name))
+		return pt_netns_remove(f->job.name);
+	return 0;
+}
+
+static int one_job_arg(int argc, char **argv, const char *verb)
+{
+	if (argc < 1) {
+		pt_error("missing JOB: ip particle %s JOB", verb);
+		return -1;
+	}
+	if (argc > 1) {
+		pt_error("unknown keyword \"%s\": %s takes only JOB", argv[1],
+			 verb);
+		return -1;
+	}
+	return 0;
+}
+
+int pt_do_del(int argc, char **argv)
+{
+	struct pt_found f;
+	int err;
+
+	err = one_job_arg(argc, argv, "del");
+	if (err)
+		return err;
+	if (pt_need_root("del"))
+		return -1;
+	err = find_job(argv[0], &f);
+	return err ? err : del_job(&f);
+}
+
+int pt_do_flush(int argc, char **argv)
+{
+	struct pt_found_list jobs;
+	unsigned int i;
+	int err, ret = 0;
+
+	if (argc > 0) {
+		pt_error("unknown keyword \"%s\": flush takes no arguments",
+			 argv[0]);
+		return -1;
+	}
+	if (pt_need_root("flush"))
+		return -1;
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	for (i = 0; i < jobs.n; i++) {
+		err = del_job(&jobs.v[i]);
+		if (err)
+			ret = err;
+	}
+	pt_found_list_free(&jobs);
+	return ret;
+}
+
+static int set_record(const struct pt_found *f, const struct pt_job *job)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[512];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.n.nlmsg_type = RTM_NEWLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = f->port_ifindex,
+	};
+	char record[256];
+
+	if (pt_record_format(job, record, sizeof(record)))
+		return -1;
+	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
+	if (rtnl_talk(&rth, &req.n, NULL) < 0)
+		return -2;
+	return 0;
+}
+
+/* Grow or shrink a live pool; slots that stay are not touched. */
+int pt_do_set(int argc, char **argv)
+{
+	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_job job;
+	struct pt_found f;
+	struct pt_batch b;
+	char what[128];
+	__u32 count;
+	int ifindex, err;
+
+	if (argc < 1) {
+		pt_error("missing JOB: ip particle set JOB count N");
+		return -1;
+	}
+	if (argc < 2) {
+		pt_error("missing \"count N\": ip particle set JOB count N");
+		return -1;
+	}
+	if (matches(argv[1], "count")) {
+		pt_error("unknown keyword \"%s\": set takes only count", argv[1]);
+		return -1;
+	}
+	if (argc < 3) {
+		pt_error("keyword \"count\" needs a value");
+		return -1;
+	}
+	if (argc > 3) {
+		pt_error("unknown keyword \"%s\": set takes only count", argv[3]);
+		return -1;
+	}
+	if (pt_parse_count(argv[2], &count))
+		return -1;
+	if (pt_need_root("set"))
+		return -1;
+	err = find_job(argv[0], &f);
+	if (err)
+		return err;
+	job = f.job;
+	err = pt_check_count(&job, count);
+	if (err)
+		return err;
+	{
+		int i;
+
+		for (i = 0; i < job.npools; i++)
+			if (pt_pool_room(&job.pools[i]) < count) {
+				char a[INET6_ADDRSTRLEN];
+
+				pt_error("argument \"%s\" is wrong: count %u overflows pool %s/%u, only %llu slots fit",
+					 argv[2], count,
+					 pt_addr_format(job.pools[i].family,
+							&job.pools[i].first,
+							a, sizeof(a)),
+					 job.pools[i].plen,
+					 (unsigned long long)pt_pool_room(&job.pools[i]));
+				return -1;
+			}
+	}
+	if (count == job.count)
+		return 0;
+
+	err = pt_netns_open_rtnl(job.name, &job_rth);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "job \"%s\"", job.name);
+	ifindex = pt_ifindex_in(&job_rth, PT_JOB_IFNAME);
+	if (ifindex < 0) {
+		pt_error("%s: no %s in the job namespace", what, PT_JOB_IFNAME);
+		rtnl_close(&job_rth);
+		return -2;
+	}
+	pt_rtnl_grow_buffers(&job_rth);
+	pt_batch_init(&b);
+	err = pt_pool_requests(&b, &job_rth, &job, ifindex, job.count, count) ?
+	      -1 : pt_batch_commit(&job_rth, &b, what);
+	pt_batch_free(&b);
+	if (!err) {
+		__u32 old = job.count;
+
+		job.count = count;
+		err = set_record(&f, &job);
+		if (err) {
+			/* keep kernel and record in agreement */
+			pt_batch_init(&b);
+			job.count = count;
+			if (!pt_pool_requests(&b, &job_rth, &job, ifindex,
+					      count, old))
+				pt_batch_commit(&job_rth, &b, NULL);
+			pt_batch_free(&b);
+		}
+	} else if (count > job.count) {
+		/* undo the part of a grow that went in */
+		__u32 old = job.count;
+
+		pt_batch_init(&b);
+		job.count = count;
+		if (!pt_pool_requests(&b, &job_rth, &job, ifindex, count, old))
+			pt_batch_commit(&job_rth, &b, NULL);
+		pt_batch_free(&b);
+	}
+	rtnl_close(&job_rth);
+	return err;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the kernel knows: devices of the vtep namespace, the jobs recorded
+ * on their ports, the bridge's addresses, and eth0 of a job (read from the
+ * vtep namespace through the peer's netns id, without entering the job).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+
+#include "utils.h"
+#include "particle.h"
+
+static void link_from_msg(struct nlmsghdr *n, struct pt_link *link)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(n);
+	struct rtattr *tb[IFLA_MAX + 1];
+
+	memset(link, 0, sizeof(*link));
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
+			   NLA_F_NESTED);
+	link->ifindex = ifi->ifi_index;
+	link->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(link->name, sizeof(link->name), "%s",
+			 rta_getattr_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		link->master = rta_getattr_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_MTU])
+		link->mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_IFALIAS])
+		snprintf(link->alias, sizeof(link->alias), "%s",
+			 rta_getattr_str(tb[IFLA_IFALIAS]));
+	if (tb[IFLA_LINKINFO]) {
+		struct rtattr *li[IFLA_INFO_MAX + 1];
+
+		parse_rtattr_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO]);
+		if (li[IFLA_INFO_KIND])
+			snprintf(link->kind, sizeof(link->kind), "%s",
+				 rta_getattr_str(li[IFLA_INFO_KIND]));
+	}
+}
+
+/* One device by name (ifindex 0) or by index; -ENODEV if absent. */
+int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
+		struct pt_link *link)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[64];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.n.nlmsg_type = RTM_GETLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = ifindex,
+	};
+	struct nlmsghdr *answer;
+	int err;
+
+	if (name)
+		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
+			  strlen(name) + 1);
+	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer);
+	if (err < 0)
+		return errno ? -errno : -ENODEV;
+	link_from_msg(answer, link);
+	free(answer);
+	return 0;
+}
+
+int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
+{
+	struct pt_link link;
+	int err = pt_link_get(rth, name, 0, &link);
+
+	return err ? err : link.ifindex;
+}
+
+static int collect_job(struct nlmsghdr *n, void *arg)
+{
+	struct pt_found_list *list = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(n);
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct pt_found *f;
+	const char *alias;
+
+	if (n->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
+			   NLA_F_NESTED);
+	if (!tb[IFLA_IFALIAS])
+		return 0;
+	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
+	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
+		return 0;
+
+	if (list->n == list->cap) {
+		unsigned int cap = list->cap ? list->cap * 2 : 16;
+		struct pt_found *v = realloc(list->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		list->v = v;
+		list->cap = cap;
+	}
+	f = &list->v[list->n];
+	memset(f, 0, sizeof(*f));
+	if (pt_record_parse(alias, &f->job))
+		return 0;	/* not ours after all, or damaged: skip */
+	f->port_ifindex = ifi->ifi_index;
+	f->peer_nsid = -1;
+	if (tb[IFLA_IFNAME])
+		snprintf(f->job.port, sizeof(f->job.port), "%s",
+			 rta_getattr_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		f->master_ifindex = rta_getattr_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINK])
+		f->peer_ifindex = rta_getattr_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID])
+		f->peer_nsid = rta_getattr_s32(tb[IFLA_LINK_NETNSID]);
+	if (tb[IFLA_MTU])
+		f->port_mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	list->n++;
+	return 0;
+}
+
+static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
+{
+	struct pt_link link;
+
+	if (pt_link_get(rth, NULL, ifindex, &link))
+		return -1;
+	strcpy(name, link.name);
+	return 0;
+}
+
+/* Every job whose port lives in this namespace, in ifindex order. */
+int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
+{
+	unsigned int i;
+
+	memset(list, 0, sizeof(*list));
+	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
+				     RTEXT_FILTER_SKIP_STATS) < 0) {
+		pt_error("cannot ask the kernel for devices: %s",
+			 strerror(errno));
+		return -2;
+	}
+	if (rtnl_dump_filter(rth, collect_job, list) < 0) {
+		pt_error("cannot read the devices of this namespace");
+		pt_found_list_free(list);
+		return -2;
+	}
+	for (i = 0; i < list->n; i++) {
+		struct pt_found *f = &list->v[i];
+
+		if (!f->master_ifindex ||
+		    ifindex_name(rth, f->master_ifindex, f->job.bridge))
+			strcpy(f->job.bridge, "-");
+	}
+	return 0;
+}
+
+void pt_found_list_free(struct pt_found_list *list)
+{
+	free(list->v);
+	memset(list, 0, sizeof(*list));
+}
+
+const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
+				       const char *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < list->n; i++)
+		if (strcmp(list->v[i].job.name, job) == 0)
+			return &list->v[i];
+	return NULL;
+}
+
+struct addr_filter {
+	int ifindex, family, max, n;
+	struct pt_pool *out;
+};
+
+static int collect_addr(struct nlmsghdr *n, void *arg)
+{
+	struct addr_filter *f = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(n);
+	struct rtattr *tb[IFA_MAX + 1];
+	struct rtattr *a;
+
+	if (n->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != f->ifindex ||
+	    ifa->ifa_family != f->family || f->n == f->max)
+		return 0;
+	parse_rtattr(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(n));
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a)
+		return 0;
+	f->out[f->n].family = ifa->ifa_family;
+	f->out[f->n].plen = ifa->ifa_prefixlen;
+	pt_addr_from_bytes(ifa->ifa_family, RTA_DATA(a), &f->out[f->n].first);
+	f->n++;
+	return 0;
+}
+
+/* Addresses of one device (each as a one-address "pool" with its plen). */
+int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
+		  struct pt_pool *out, int max)
+{
+	struct addr_filter f = {
+		.ifindex = ifindex, .family = family, .max = max, .out = out,
+	};
+
+	if (rtnl_addrdump_req(rth, family, NULL) < 0 ||
+	    rtnl_dump_filter(rth, collect_addr, &f) < 0) {
+		pt_error("cannot read addresses of device #%d", ifindex);
+		return -2;
+	}
+	return f.n;
+}
+
+/* eth0's MAC and MTU, asked from here with IFLA_TARGET_NETNSID. */
+int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
+		 __u32 *mtu)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[64];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.n.nlmsg_type = RTM_GETLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = f->peer_ifindex,
+	};
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct nlmsghdr *answer;
+	struct ifinfomsg *ifi;
+	int err;
+
+	if (f->peer_nsid < 0 || !f->peer_ifindex)
+		return -1;
+	addattr32(&req.n, sizeof(req), IFLA_TARGET_NETNSID, f->peer_nsid);
+	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer);
+	if (err < 0)
+		return -1;
+	ifi = NLMSG_DATA(answer);
+	parse_rtattr(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(answer));
+	if (tb[IFLA_ADDRESS] && RTA_PAYLOAD(tb[IFLA_ADDRESS]) == ETH_ALEN)
+		memcpy(mac, RTA_DATA(tb[IFLA_ADDRESS]), ETH_ALEN);
+	if (tb[IFLA_MTU])
+		*mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	free(answer);
+	return 0;
+}
+
+/* Remove a device by index or name; its veth peer goes with it. */
+int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[64];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.n.nlmsg_type = RTM_DELLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = ifindex,
+	};
+	int err;
+
+	if (name)
+		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
+			  strlen(name) + 1);
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
+	return err < 0 ? -errno : 0;
+}
+
+/* Change master (-1: leave, 0: none) and up/down (-1: leave) of a device. */
+int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[64];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST,
+		.n.nlmsg_type = RTM_NEWLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = ifindex,
+	};
+	int err;
+
+	if (master >= 0)
+		addattr32(&req.n, sizeof(req), IFLA_MASTER, master);
+	if (up >= 0) {
+		req.ifi.ifi_change = IFF_UP;
+		req.ifi.ifi_flags = up ? IFF_UP : 0;
+	}
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
+	return err < 0 ? -errno : 0;
+}
+
+/* A new bridge, up; returns its ifindex or a negative errno. */
+int pt_bridge_create(struct rtnl_handle *rth, const char *name)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifinfomsg ifi;
+		char buf[256];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL,
+		.n.nlmsg_type = RTM_NEWLINK,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_change = IFF_UP,
+		.ifi.ifi_flags = IFF_UP,
+	};
+	struct rtattr *linkinfo;
+	int err;
+
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name, strlen(name) + 1);
+	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
+	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);
+	addattr_nest_end(&req.n, linkinfo);
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
+	if (err < 0)
+		return -errno;
+	return pt_ifindex_in(rth, name);
+}

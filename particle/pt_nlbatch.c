@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink batches: requests are appended to one buffer and written with as
+ * few sendmsg() calls as the socket buffer allows.  Only the last request
+ * of each write asks for an ACK; the kernel processes a write in order and
+ * reports every failure, so one ACK tells us the whole write is done.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <linux/neighbour.h>
+#include <linux/if_addr.h>
+
+#include "utils.h"
+#include "particle.h"
+
+#define PT_SOCKBUF	(8 << 20)
+#define PT_CHUNK	(1 << 20)
+
+void pt_batch_init(struct pt_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void pt_batch_free(struct pt_batch *b)
+{
+	free(b->buf);
+	pt_batch_init(b);
+}
+
+int pt_batch_add(struct pt_batch *b, struct rtnl_handle *rth,
+		 struct nlmsghdr *n)
+{
+	size_t len = NLMSG_ALIGN(n->nlmsg_len);
+
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16384;
+		char *buf;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		buf = realloc(b->buf, cap);
+		if (!buf) {
+			pt_error("out of memory for %u netlink requests",
+				 b->nmsgs + 1);
+			return -1;
+		}
+		b->buf = buf;
+		b->cap = cap;
+	}
+	n->nlmsg_flags |= NLM_F_REQUEST;
+	n->nlmsg_seq = ++rth->seq;
+	n->nlmsg_pid = 0;
+	if (!b->nmsgs)
+		b->first_seq = n->nlmsg_seq;
+	memcpy(b->buf + b->len, n, n->nlmsg_len);
+	memset(b->buf + b->len + n->nlmsg_len, 0, len - n->nlmsg_len);
+	b->len += len;
+	b->nmsgs++;
+	return 0;
+}
+
+/* Large writes and many error reports need more than libnetlink's 32k. */
+int pt_rtnl_grow_buffers(struct rtnl_handle *rth)
+{
+	int size = PT_SOCKBUF;
+	int one = 1;
+
+	if (setsockopt(rth->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
+		       sizeof(size)) < 0)
+		setsockopt(rth->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(rth->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		       sizeof(size)) < 0)
+		setsockopt(rth->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* errors need only the header of the failed request back */
+	setsockopt(rth->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(rth->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	return 0;
+}
+
+static struct nlmsghdr *batch_find(const struct pt_batch *b, __u32 seq)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		struct nlmsghdr *n = (struct nlmsghdr *)(b->buf + off);
+
+		if (n->nlmsg_seq == seq)
+			return n;
+		off += NLMSG_ALIGN(n->nlmsg_len);
+	}
+	return NULL;
+}
+
+/* Name the request that failed, in the user's words. */
+static void describe(const struct nlmsghdr *n, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	struct rtattr *tb[IFLA_MAX + 1];
+
+	switch (n->nlmsg_type) {
+	case RTM_NEWADDR:
+	case RTM_DELADDR: {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(n);
+
+		parse_rtattr(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(n));
+		if (tb[IFA_LOCAL])
+			inet_ntop(ifa->ifa_family, RTA_DATA(tb[IFA_LOCAL]), a,
+				  sizeof(a));
+		snprintf(buf, len, "%s address %s/%u",
+			 n->nlmsg_type == RTM_NEWADDR ? "adding" : "removing",
+			 a, ifa->ifa_prefixlen);
+		return;
+	}
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: {
+		const struct rtmsg *r = NLMSG_DATA(n);
+
+		parse_rtattr(tb, RTA_MAX, RTM_RTA(r), RTM_PAYLOAD(n));
+		if (tb[RTA_DST])
+			inet_ntop(r->rtm_family, RTA_DATA(tb[RTA_DST]), a,
+				  sizeof(a));
+		else
+			strcpy(a, "default");
+		snprintf(buf, len, "%s %sroute %s/%u",
+			 n->nlmsg_type == RTM_NEWROUTE ? "adding" : "removing",
+			 r->rtm_type == RTN_LOCAL ? "local " : "", a,
+			 r->rtm_dst_len);
+		return;
+	}
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH: {
+		const struct ndmsg *nd = NLMSG_DATA(n);
+
+		parse_rtattr(tb, NDA_MAX, (struct rtattr *)(nd + 1),
+			     n->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+		if (tb[NDA_DST])
+			inet_ntop(nd->ndm_family, RTA_DATA(tb[NDA_DST]), a,
+				  sizeof(a));
+		snprintf(buf, len, "%s proxy neighbour %s",
+			 n->nlmsg_type == RTM_NEWNEIGH ? "adding" : "removing",
+			 a);
+		return;
+	}
+	case RTM_NEWLINK:
+	case RTM_SETLINK:
+	case RTM_DELLINK: {
+		const struct ifinfomsg *ifi = NLMSG_DATA(n);
+
+		parse_rtattr(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n));
+		if (tb[IFLA_IFNAME])
+			snprintf(a, sizeof(a), "%s",
+				 rta_getattr_str(tb[IFLA_IFNAME]));
+		else
+			snprintf(a, sizeof(a), "#%d", ifi->ifi_index);
+		snprintf(buf, len, "%s device %s",
+			 n->nlmsg_type == RTM_DELLINK ? "removing" :
+			 (n->nlmsg_flags & NLM_F_CREATE) ? "creating" :
+			 "configuring", a);
+		return;
+	}
+	}
+	snprintf(buf, len, "request type %u", n->nlmsg_type);
+}
+
+struct batch_result {
+	int error;		/* first failure, negative errno */
+	__u32 error_seq;
+	char extack[256];
+};
+
+static void note_error(struct batch_result *res, const struct nlmsghdr *h)
+{
+	const struct nlmsgerr *err = NLMSG_DATA(h);
+	struct rtattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+	unsigned int hlen = sizeof(*err);
+
+	if (res->error)
+		return;
+	res->error = err->error;
+	res->error_seq = h->nlmsg_seq;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		hlen += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if ((h->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    h->nlmsg_len > NLMSG_LENGTH(hlen)) {
+		parse_rtattr(tb, NLMSGERR_ATTR_MAX,
+			     (struct rtattr *)((char *)err + hlen),
+			     h->nlmsg_len - NLMSG_LENGTH(hlen));
+		if (tb[NLMSGERR_ATTR_MSG])
+			snprintf(res->extack, sizeof(res->extack), "%s",
+				 rta_getattr_str(tb[NLMSGERR_ATTR_MSG]));
+	}
+}
+
+/* Read answers until the ACK of last_seq; failures before it are noted. */
+static int read_answers(struct rtnl_handle *rth, __u32 last_seq,
+			struct batch_result *res)
+{
+	char buf[32768];
+
+	for (;;) {
+		struct nlmsghdr *h;
+		ssize_t len = recv(rth->fd, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ENOBUFS: so many failures that reports were lost */
+			if (!res->error)
+				res->error = -errno;
+			return -1;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
+		     h = NLMSG_NEXT(h, len)) {
+			const struct nlmsgerr *err = NLMSG_DATA(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (err->error)
+				note_error(res, h);
+			if (h->nlmsg_seq == last_seq)
+				return 0;
+		}
+	}
+}
+
+/* Send the batch; on failure say what failed, prefixed by what (NULL:
+ * quietly).  Requests after a failed one are still processed. */
+int pt_batch_commit(struct rtnl_handle *rth, struct pt_batch *b,
+		    const char *what)
+{
+	struct batch_result res = {};
+	size_t off = 0;
+
+	while (off < b->len) {
+		size_t start = off;
+		struct nlmsghdr *last = NULL;
+		ssize_t sent;
+
+		while (off < b->len) {
+			struct nlmsghdr *n = (struct nlmsghdr *)(b->buf + off);
+			size_t len = NLMSG_ALIGN(n->nlmsg_len);
+
+			if (last && off + len - start > PT_CHUNK)
+				break;
+			last = n;
+			off += len;
+		}
+		last->nlmsg_flags |= NLM_F_ACK;
+		do {
+			sent = send(rth->fd, b->buf + start, off - start, 0);
+		} while (sent < 0 && errno == EINTR);
+		if (sent < 0) {
+			res.error = -errno;
+			break;
+		}
+		if (read_answers(rth, last->nlmsg_seq, &res))
+			break;
+		if (res.error)
+			break;
+	}
+
+	if (res.error && !what)	/* best-effort undo: nothing to report */
+		return -2;
+	if (res.error) {
+		struct nlmsghdr *n = batch_find(b, res.error_seq);
+		char req[160] = "sending requests";
+
+		if (n && res.error_seq)
+			describe(n, req, sizeof(req));
+		pt_error("%s: the kernel refused %s: %s%s%s", what, req,
+			 strerror(-res.error), res.extack[0] ? ": " : "",
+			 res.extack);
+		return -2;
+	}
+	return 0;
+}
+
+int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		int ifindex, const struct pt_pool *pool, const struct pt_addr *a,
+		bool secondary)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ifaddrmsg ifa;
+		char buf[128];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+		.n.nlmsg_type = cmd,
+		.n.nlmsg_flags = cmd == RTM_NEWADDR ?
+				 NLM_F_CREATE | NLM_F_EXCL : 0,
+		.ifa.ifa_family = pool->family,
+		.ifa.ifa_prefixlen = pool->plen,
+		.ifa.ifa_index = ifindex,
+	};
+	int bytes = pool->family == AF_INET6 ? 16 : 4;
+	__u8 raw[16];
+	__u32 flags = 0;
+
+	pt_addr_to_bytes(pool->family, a, raw);
+	addattr_l(&req.n, sizeof(req), IFA_LOCAL, raw, bytes);
+	addattr_l(&req.n, sizeof(req), IFA_ADDRESS, raw, bytes);
+	if (pool->family == AF_INET6) {
+		/* usable at once; one prefix route is enough for the pool */
+		flags = IFA_F_NODAD;
+		if (secondary)
+			flags |= IFA_F_NOPREFIXROUTE;
+	}
+	if (flags && cmd == RTM_NEWADDR)
+		addattr32(&req.n, sizeof(req), IFA_FLAGS, flags);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/*
+ * anyip: a local route makes a whole block local to the job namespace, so
+ * the kernel delivers to and answers ARP for every address in it.  Our
+ * routes carry metric 1, apart from the kernel's metric-0 route of slot 0.
+ */
+int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		       int ifindex, int family, const struct pt_addr *net,
+		       unsigned int plen)
+{
+	struct {
+		struct nlmsghdr n;
+		struct rtmsg r;
+		char buf[128];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		.n.nlmsg_type = cmd,
+		.n.nlmsg_flags = cmd == RTM_NEWROUTE ?
+				 NLM_F_CREATE | NLM_F_EXCL : 0,
+		.r.rtm_family = family,
+		.r.rtm_dst_len = plen,
+		.r.rtm_table = RT_TABLE_LOCAL,
+		.r.rtm_protocol = RTPROT_STATIC,
+		.r.rtm_scope = RT_SCOPE_HOST,
+		.r.rtm_type = RTN_LOCAL,
+	};
+	__u8 raw[16];
+
+	pt_addr_to_bytes(family, net, raw);
+	addattr_l(&req.n, sizeof(req), RTA_DST, raw,
+		  family == AF_INET6 ? 16 : 4);
+	addattr32(&req.n, sizeof(req), RTA_OIF, ifindex);
+	addattr32(&req.n, sizeof(req), RTA_PRIORITY, 1);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/* IPv6 has no answer for a local route: a proxy entry answers ND. */
+int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
+		       int ifindex, const struct pt_addr *a)
+{
+	struct {
+		struct nlmsghdr n;
+		struct ndmsg nd;
+		char buf[64];
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)),
+		.n.nlmsg_type = cmd,
+		.n.nlmsg_flags = cmd == RTM_NEWNEIGH ?
+				 NLM_F_CREATE | NLM_F_EXCL : 0,
+		.nd.ndm_family = AF_INET6,
+		.nd.ndm_flags = NTF_PROXY,
+		.nd.ndm_ifindex = ifindex,
+		.nd.ndm_state = NUD_PERMANENT,
+	};
+	__u8 raw[16];
+
+	pt_addr_to_bytes(AF_INET6, a, raw);
+	addattr_l(&req.n, sizeof(req), NDA_DST, raw, 16);
+	return pt_batch_add(b, rth, &req.n);
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command line to job description.  Nothing here touches the kernel, and
+ * nothing exits: in -batch -force mode a bad line must not end the batch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "utils.h"
+#include "particle.h"
+
+/* add's keywords; an abbreviation must be at least minlen long. */
+enum pt_kw {
+	KW_VTEP, KW_COUNT, KW_POOL, KW_MODE, KW_BRIDGE, KW_MAC, KW_MTU,
+	KW_GATEWAY, KW_MAX
+};
+
+static const struct {
+	const char *name;
+	size_t minlen;
+} keywords[KW_MAX] = {
+	[KW_VTEP]	= { "vtep", 1 },
+	[KW_COUNT]	= { "count", 1 },
+	[KW_POOL]	= { "pool", 1 },
+	[KW_MODE]	= { "mode", 2 },
+	[KW_BRIDGE]	= { "bridge", 1 },
+	[KW_MAC]	= { "mac", 2 },
+	[KW_MTU]	= { "mtu", 2 },
+	[KW_GATEWAY]	= { "gateway", 1 },
+};
+
+static int keyword(const char *arg)
+{
+	size_t len = strlen(arg);
+	int i;
+
+	for (i = 0; i < KW_MAX; i++)
+		if (len >= keywords[i].minlen &&
+		    strncmp(arg, keywords[i].name, len) == 0 &&
+		    len <= strlen(keywords[i].name))
+			return i;
+	return -1;
+}
+
+int pt_parse_count(const char *arg, __u32 *count)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' ||
+	    v == 0 || v > 0xffffffffUL) {
+		pt_error("argument \"%s\" is wrong: count must be a whole number of slots, at least 1",
+			 arg);
+		return -1;
+	}
+	*count = v;
+	return 0;
+}
+
+/* Limits of each mode, said up front rather than found half way. */
+int pt_check_count(const struct pt_job *job, __u32 count)
+{
+	__u32 max = PT_ADDRS_MAX;
+	int i;
+
+	if (job->mode == PT_MODE_ANYIP) {
+		max = PT_ANYIP_MAX;
+		for (i = 0; i < job->npools; i++)
+			if (job->pools[i].family == AF_INET6)
+				max = PT_ANYIP6_MAX;
+	}
+	if (count > max) {
+		pt_error("count %u is more than mode %s holds: at most %u slots%s",
+			 count, pt_mode_name(job->mode), max,
+			 job->mode == PT_MODE_ADDRS ?
+			 " (mode anyip holds more)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_mac(const char *arg, __u8 *mac)
+{
+	unsigned int b[ETH_ALEN];
+	char tail;
+	int i;
+
+	if (sscanf(arg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &tail) != ETH_ALEN ||
+	    strlen(arg) != 17) {
+		pt_error("argument \"%s\" is wrong: mac must be LLADDR, as in 02:00:00:00:00:01",
+			 arg);
+		return -1;
+	}
+	for (i = 0; i < ETH_ALEN; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+static int parse_value(int kw, const char *arg, struct pt_job *job)
+{
+	switch (kw) {
+	case KW_VTEP:
+	case KW_BRIDGE: {
+		char *dst = kw == KW_VTEP ? job->vtep : job->bridge;
+
+		if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/') ||
+		    strchr(arg, ':')) {
+			pt_error("argument \"%s\" is wrong: %s must be a device name of 1 to %d characters",
+				 arg, keywords[kw].name, IFNAMSIZ - 1);
+			return -1;
+		}
+		strcpy(dst, arg);
+		return 0;
+	}
+	case KW_COUNT:
+		return pt_parse_count(arg, &job->count);
+	case KW_POOL: {
+		struct pt_pool *p = &job->pools[job->npools];
+		int i;
+
+		if (job->npools == PT_POOLS_MAX) {
+			pt_error("argument \"%s\" is wrong: pool may be given at most twice, once per family",
+				 arg);
+			return -1;
+		}
+		if (pt_pool_parse(arg, p))
+			return -1;
+		for (i = 0; i < job->npools; i++)
+			if (job->pools[i].family == p->family) {
+				pt_error("argument \"%s\" is wrong: a second pool must be of the other address family",
+					 arg);
+				return -1;
+			}
+		job->npools++;
+		return 0;
+	}
+	case KW_MODE:
+		if (strcmp(arg, "addrs") == 0) {
+			job->mode = PT_MODE_ADDRS;
+		} else if (strcmp(arg, "anyip") == 0) {
+			job->mode = PT_MODE_ANYIP;
+		} else {
+			pt_error("argument \"%s\" is wrong: mode must be addrs or anyip",
+				 arg);
+			return -1;
+		}
+		return 0;
+	case KW_MAC:
+		job->has_mac = true;
+		return parse_mac(arg, job->mac);
+	case KW_MTU: {
+		unsigned long v;
+		char *end;
+
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || arg[0] == '-' || v < 68 ||
+		    v > 65535) {
+			pt_error("argument \"%s\" is wrong: mtu must be a number from 68 to 65535",
+				 arg);
+			return -1;
+		}
+		job->mtu = v;
+		return 0;
+	}
+	case KW_GATEWAY:
+		if (pt_addr_parse_any(arg, &job->gw_family, &job->gateway)) {
+			pt_error("argument \"%s\" is wrong: gateway must be an IPv4 or IPv6 address",
+				 arg);
+			return -1;
+		}
+		job->has_gateway = true;
+		return 0;
+	}
+	return -1;
+}
+
+int pt_parse_add(int argc, char **argv, struct pt_job *job)
+{
+	unsigned int seen = 0;
+
+	memset(job, 0, sizeof(*job));
+	if (argc < 1) {
+		pt_error("missing JOB: ip particle add JOB vtep DEV count N ...");
+		return -1;
+	}
+	if (!pt_job_name_valid(*argv)) {
+		pt_error("argument \"%s\" is wrong: JOB must be 1 to %d characters of A-Z a-z 0-9 _ . -, not starting with \".\" or \"-\"",
+			 *argv, PT_JOB_MAX);
+		return -1;
+	}
+	strcpy(job->name, *argv);
+	pt_port_name(job->name, job->port);
+	NEXT_ARG_FWD();
+
+	while (argc > 0) {
+		int kw = keyword(*argv);
+
+		if (kw < 0) {
+			pt_error("unknown keyword \"%s\": expected vtep, count, pool, mode, bridge, mac, mtu or gateway",
+				 *argv);
+			return -1;
+		}
+		if ((seen & (1U << kw)) && kw != KW_POOL) {
+			pt_error("keyword \"%s\" given twice", keywords[kw].name);
+			return -1;
+		}
+		seen |= 1U << kw;
+		if (argc < 2) {
+			pt_error("keyword \"%s\" needs a value", keywords[kw].name);
+			return -1;
+		}
+		NEXT_ARG_FWD();
+		if (parse_value(kw, *argv, job))
+			return -1;
+		NEXT_ARG_FWD();
+	}
+
+	if (!(seen & (1U << KW_VTEP))) {
+		pt_error("missing \"vtep DEV\": the VXLAN device or bridge of the overlay");
+		return -1;
+	}
+	if (!(seen & (1U << KW_COUNT))) {
+		pt_error("missing \"count N\": how many function slots");
+		return -1;
+	}
+	return pt_check_count(job, job->count);
+}

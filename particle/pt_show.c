@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * show and slots: everything comes from the kernel (the ports' records
+ * and eth0 of each job), through the json_print helpers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "utils.h"
+#include "json_print.h"
+#include "rt_names.h"
+#include "ip_common.h"
+#include "particle.h"
+
+/* name: "pool" for the one pool of a job, NULL inside the dual array */
+static void print_pool(const char *name, const struct pt_pool *p, __u32 count)
+{
+	char first[INET6_ADDRSTRLEN], last[INET6_ADDRSTRLEN];
+	struct pt_addr l = pt_pool_slot(p, count - 1);
+
+	pt_addr_format(p->family, &p->first, first, sizeof(first));
+	pt_addr_format(p->family, &l, last, sizeof(last));
+	open_json_object(name);
+	print_string(PRINT_ANY, "first", " pool %s", first);
+	print_string(PRINT_ANY, "last", "-%s", last);
+	print_uint(PRINT_ANY, "prefixlen", "/%u", p->plen);
+	close_json_object();
+}
+
+static void print_job(const struct pt_found *f)
+{
+	const struct pt_job *job = &f->job;
+	char netns[PATH_MAX], buf[64];
+	__u8 mac[ETH_ALEN] = {};
+	__u32 mtu = f->port_mtu;
+	bool have_mac;
+	int i;
+
+	have_mac = pt_peer_info(&rth, f, mac, &mtu) == 0;
+	snprintf(netns, sizeof(netns), "%s/%s", NETNS_RUN_DIR, job->name);
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "job", "%s", job->name);
+	print_string(PRINT_JSON, "netns", NULL, netns);
+	print_string(PRINT_ANY, "mode", " mode %s", pt_mode_name(job->mode));
+	/* one pool: an object; dual stack: an array of two */
+	if (job->npools == 1) {
+		print_pool("pool", &job->pools[0], job->count);
+	} else {
+		open_json_array(PRINT_JSON, "pool");
+		for (i = 0; i < job->npools; i++)
+			print_pool(NULL, &job->pools[i], job->count);
+		close_json_array(PRINT_JSON, NULL);
+	}
+	print_uint(PRINT_ANY, "count", " count %u", job->count);
+	print_string(PRINT_ANY, "mac", " mac %s",
+		     have_mac ? ll_addr_n2a(mac, ETH_ALEN, 0, buf, sizeof(buf))
+			      : "unknown");
+	print_uint(PRINT_ANY, "mtu", " mtu %u", mtu);
+	print_string(PRINT_ANY, "vtep", " vtep %s", job->vtep);
+	print_string(PRINT_ANY, "bridge", " bridge %s", job->bridge);
+	print_string(PRINT_ANY, "port", " port %s", job->port);
+	if (job->has_gateway)
+		print_string(PRINT_ANY, "gateway", " gateway %s",
+			     pt_addr_format(job->gw_family, &job->gateway, buf,
+					    sizeof(buf)));
+	print_nl();
+	close_json_object();
+}
+
+int pt_do_show(int argc, char **argv)
+{
+	struct pt_found_list jobs;
+	const char *only = NULL;
+	unsigned int i;
+	int err;
+
+	if (argc > 0) {
+		only = argv[0];
+		if (argc > 1) {
+			pt_error("unknown keyword \"%s\": show takes at most JOB",
+				 argv[1]);
+			return -1;
+		}
+		if (!pt_job_name_valid(only)) {
+			pt_error("argument \"%s\" is wrong: not a valid JOB name",
+				 only);
+			return -1;
+		}
+	}
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	if (only && !pt_found_lookup(&jobs, only)) {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 only, only);
+		pt_found_list_free(&jobs);
+		return -1;
+	}
+
+	new_json_obj(json);
+	for (i = 0; i < jobs.n; i++)
+		if (!only || strcmp(jobs.v[i].job.name, only) == 0)
+			print_job(&jobs.v[i]);
+	delete_json_obj();
+	pt_found_list_free(&jobs);
+	return 0;
+}
+
+int pt_do_slots(int argc, char **argv)
+{
+	struct pt_found_list jobs;
+	const struct pt_found *f;
+	const struct pt_job *job;
+	__u32 k;
+	int err, i;
+
+	if (argc != 1) {
+		if (argc < 1)
+			pt_error("missing JOB: ip particle slots JOB");
+		else
+			pt_error("unknown keyword \"%s\": slots takes only JOB",
+				 argv[1]);
+		return -1;
+	}
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name",
+			 argv[0]);
+		return -1;
+	}
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, argv[0]);
+	if (!f) {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 argv[0], argv[0]);
+		pt_found_list_free(&jobs);
+		return -1;
+	}
+	job = &f->job;
+
+	new_json_obj(json);
+	for (k = 0; k < job->count; k++) {
+		open_json_object(NULL);
+		print_uint(PRINT_ANY, "slot", "%u", k);
+		for (i = 0; i < job->npools; i++) {
+			char a[INET6_ADDRSTRLEN];
+			struct pt_addr addr = pt_pool_slot(&job->pools[i], k);
+
+			pt_addr_format(job->pools[i].family, &addr, a, sizeof(a));
+			print_string(PRINT_ANY,
+				     job->npools > 1 &&
+				     job->pools[i].family == AF_INET6 ?
+				     "address6" : "address", " %s", a);
+		}
+		print_nl();
+		close_json_object();
+	}
+	delete_json_obj();
+	pt_found_list_free(&jobs);
+	return 0;
+}
