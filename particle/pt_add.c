@@ -188,11 +188,14 @@ static bool pool_clashes(const struct pt_pool *pool, __u32 count,
 			 const struct pt_found_list *jobs, int bridge,
 			 const struct pt_taken *brs, bool report)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	struct pt_addr last = pt_pool_slot(pool, count - 1);
+	char first[INET6_ADDRSTRLEN], last[INET6_ADDRSTRLEN];
+	char ofirst[INET6_ADDRSTRLEN], olast[INET6_ADDRSTRLEN];
+	struct pt_addr end = pt_pool_slot(pool, count - 1);
 	unsigned int i;
 	int k;
 
+	pt_addr_format(pool->family, &pool->first, first, sizeof(first));
+	pt_addr_format(pool->family, &end, last, sizeof(last));
 	for (i = 0; i < brs->n; i++) {
 		const struct pt_pool *bp = &brs->v[i].pool;
 
@@ -201,10 +204,9 @@ static bool pool_clashes(const struct pt_pool *pool, __u32 count,
 			continue;
 		if (report)
 			pt_error("argument \"%s/%u\" is wrong: pool %s-%s contains %s, an address of bridge \"%s\"",
-				 pt_addr_format(pool->family, &pool->first, a, sizeof(a)),
-				 pool->plen, a,
-				 pt_addr_format(pool->family, &last, b, sizeof(b)),
-				 pt_addr_format(bp->family, &bp->first, b, sizeof(b)),
+				 first, pool->plen, first, last,
+				 pt_addr_format(bp->family, &bp->first, ofirst,
+						sizeof(ofirst)),
 				 brs->v[i].owner);
 		return true;
 	}
@@ -215,19 +217,18 @@ static bool pool_clashes(const struct pt_pool *pool, __u32 count,
 			continue;
 		for (k = 0; k < f->job.npools; k++) {
 			const struct pt_pool *op = &f->job.pools[k];
-			struct pt_addr olast = pt_pool_slot(op, f->job.count - 1);
-			char c[INET6_ADDRSTRLEN];
+			struct pt_addr oend = pt_pool_slot(op, f->job.count - 1);
 
 			if (!pt_pools_overlap(pool, count, op, f->job.count))
 				continue;
 			if (report)
 				pt_error("argument \"%s/%u\" is wrong: pool %s-%s overlaps job \"%s\" (%s-%s)",
-					 pt_addr_format(pool->family, &pool->first, a, sizeof(a)),
-					 pool->plen, a,
-					 pt_addr_format(pool->family, &last, b, sizeof(b)),
+					 first, pool->plen, first, last,
 					 f->job.name,
-					 pt_addr_format(op->family, &op->first, c, sizeof(c)),
-					 pt_addr_format(op->family, &olast, b, sizeof(b)));
+					 pt_addr_format(op->family, &op->first,
+							ofirst, sizeof(ofirst)),
+					 pt_addr_format(op->family, &oend,
+							olast, sizeof(olast)));
 			return true;
 		}
 	}

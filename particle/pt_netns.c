@@ -138,12 +138,17 @@ static int ns_child_main(void *arg)
 			c->failed = "opening rtnetlink in the new namespace";
 			break;
 		}
-		/* /proc/sys/net shows the namespace of whoever opens it:
-		 * devices made from now on (eth0) inherit "default" */
+		/*
+		 * IPv6 anyip: /proc/sys/net shows the namespace of whoever
+		 * opens it.  eth0, made later, inherits "default": proxy ND
+		 * answers for the pool; binding to a pool address that is
+		 * local by route only needs ip_nonlocal_bind in IPv6.
+		 */
 		if (c->proxy_nd &&
 		    (write_sysctl("/proc/sys/net/ipv6/conf/default/forwarding", "1") ||
-		     write_sysctl("/proc/sys/net/ipv6/conf/default/proxy_ndp", "1"))) {
-			c->failed = "enabling IPv6 proxy ND";
+		     write_sysctl("/proc/sys/net/ipv6/conf/default/proxy_ndp", "1") ||
+		     write_sysctl("/proc/sys/net/ipv6/ip_nonlocal_bind", "1"))) {
+			c->failed = "enabling IPv6 anyip (proxy ND, nonlocal bind)";
 			break;
 		}
 		return 0;

@@ -30,7 +30,7 @@ nodes=3
 tenants=1
 mode=evpn
 bgp=rr
-uuflood=off
+uuflood=on
 timeout=60
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
@@ -318,11 +318,11 @@ cmd_down() {
 		kill_pids $("$LAB_IP" netns pids "$ns" 2>/dev/null)
 		"$LAB_IP" netns del "$ns"
 	done
-	# namespaces of an earlier lab with more nodes than the env says
-	for ns in /run/netns/"$prefix"-n*; do
+	# everything else named after the lab (per-function namespaces of the
+	# stock overlay, jobs, nodes of an earlier lab with more nodes)
+	for ns in /run/netns/"$prefix"-*; do
 		[ -e "$ns" ] || continue
 		ns=${ns##*/}
-		[[ $ns =~ ^$prefix-n[0-9]+$ ]] || continue
 		# shellcheck disable=SC2046
 		kill_pids $("$LAB_IP" netns pids "$ns" 2>/dev/null)
 		"$LAB_IP" netns del "$ns"
