@@ -138,11 +138,11 @@ teardown() { pt_teardown; }
 # --- pool -------------------------------------------------------------------
 
 @test "refuse: pool overflowing its subnet" {
-	pt_refuse pool -- add "$J" vtep vxlan100 count 10 pool 10.0.0.250/24
+	pt_refuse 10.0.0.250/24 -- add "$J" vtep vxlan100 count 10 pool 10.0.0.250/24
 }
 
 @test "refuse: pool whose last slot would be the broadcast address" {
-	pt_refuse pool -- add "$J" vtep vxlan100 count 6 pool 10.0.0.250/24
+	pt_refuse 10.0.0.250/24 -- add "$J" vtep vxlan100 count 6 pool 10.0.0.250/24
 }
 
 @test "refuse: pool starting at the network address" {

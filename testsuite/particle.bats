@@ -29,7 +29,7 @@ add_j() {
 	run awk -v m="/run/netns/$J" '$5 == m' /proc/self/mountinfo
 	assert_output --partial nsfs
 	# nothing but the job namespace appeared in /run/netns
-	run diff <(echo "$before"; echo "$J") <(ls /run/netns | grep -F "$T")
+	run diff <({ echo "$before"; echo "$J"; } | sort) <(ls /run/netns | grep -F "$T" | sort)
 	assert_success
 	run sip netns list
 	assert_output --partial "$J"
