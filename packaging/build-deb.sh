@@ -5,7 +5,9 @@
 #
 #   particle-0000-add-particle-sources.patch  (generated here) adds
 #       particle/*.c *.h particle.mk, man/man8/ip-particle.8 and, when it
-#       exists, particle/bash-completion/ip-particle
+#       exists, particle/bash-completion/ip-particle (installed as
+#       /usr/share/bash-completion/completions/ip-particle, linked from
+#       /etc/bash_completion.d/ip-particle: see step 7)
 #   particle-NNNN-<name>.patch                 patches/series, in order
 #
 # and a changelog entry DEBIAN_VERSION+particle1, which sorts after
@@ -147,10 +149,20 @@ for p in $patches; do
 done
 [ -z "$(quilt unapplied 2>/dev/null)" ] || die "not all patches are applied"
 
-# 7. Packaging: the completion (dh_install takes it from the source tree),
-#    and the changelog entry.
+# 7. Packaging: the completion, and the changelog entry.
+#    The completion is for "ip" (it wraps bash-completion's own completions/ip
+#    and takes "ip particle ..."), so bash-completion's on-demand loading by
+#    command name never finds a completions/ip-particle: it must be sourced
+#    at start-up from /etc/bash_completion.d.  The file lives in
+#    /usr/share/bash-completion/completions/ like upstream's tc and devlink
+#    (dh_install takes it from the source tree); /etc/bash_completion.d has a
+#    symlink to it, not a copy: a conffile would stay behind, "obsolete",
+#    after "apt-get install iproute2=6.1.0-3", and once deleted would not
+#    come back on the next upgrade.
 if [ -f "$completion" ]; then
 	echo "$completion usr/share/bash-completion/completions/" >> debian/iproute2.install
+	echo "usr/share/bash-completion/completions/ip-particle etc/bash_completion.d/ip-particle" \
+		>> debian/iproute2.links
 fi
 
 name=${DEBFULLNAME:-ip particle developers}
