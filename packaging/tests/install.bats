@@ -64,8 +64,10 @@ installed_version() {
 	assert_success
 	assert_output --partial "missing 0, changed 0"
 	assert_line "added: ./usr/share/man/man8/ip-particle.8.gz"
-	# Nothing but our own files is added.
-	run grep -v particle <<< "$(grep '^added: ' <<< "$output")"
+	# Nothing but our own files (and /etc/bash_completion.d/ for the
+	# completion's link) is added.
+	run grep -v -e particle -e '^added: ./etc/bash_completion.d/$' \
+		<<< "$(grep '^added: ' <<< "$output")"
 	assert_output ""
 }
 
@@ -114,10 +116,25 @@ installed_version() {
 }
 
 @test "package: the bash completion, when the package has one" {
-	in_root dpkg -L iproute2 | grep -qx /usr/share/bash-completion/completions/ip-particle ||
+	local c=/usr/share/bash-completion/completions/ip-particle
+	in_root dpkg -L iproute2 | grep -qx "$c" ||
 		skip "no particle/bash-completion/ip-particle in this build"
-	in_root test -s /usr/share/bash-completion/completions/ip-particle
-	in_root bash -n /usr/share/bash-completion/completions/ip-particle
+	in_root test -s "$c"
+	# bash-completion sources /etc/bash_completion.d at start-up: the
+	# only way to take over "ip", whose completions/ip it does not own.
+	run in_root readlink -f /etc/bash_completion.d/ip-particle
+	assert_output "$c"
+	run in_root bash -c '
+		. /usr/share/bash-completion/bash_completion
+		complete -p ip
+		COMP_LINE="ip particle a"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=(ip particle a); COMP_CWORD=2; COMPREPLY=()
+		fn=$(complete -p ip | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+		"$fn" ip a particle
+		printf "reply: %s\n" "${COMPREPLY[@]}"'
+	assert_success
+	assert_line --partial "_ip_particle"
+	assert_line "reply: add"
 }
 
 @test "package: ip -o link prints what the distribution's ip prints" {
@@ -140,7 +157,11 @@ installed_version() {
 	assert_output --partial "1 downgraded"
 	run installed_version
 	assert_output "ii $DISTRO_VERSION"
-	in_root test ! -e /usr/share/man/man8/ip-particle.8.gz
+	for f in /usr/share/man/man8/ip-particle.8.gz \
+		 /usr/share/bash-completion/completions/ip-particle \
+		 /etc/bash_completion.d/ip-particle; do
+		in_root test ! -e "$f" -a ! -L "$f" || fail "$f is left after the downgrade"
+	done
 	run in_root ip particle help
 	assert_failure
 	assert_output --partial 'Object "particle" is unknown'
@@ -162,8 +183,9 @@ installed_version() {
 	for f in /usr/bin/ip /bin/ip /usr/share/man/man8/ip-particle.8.gz \
 		 /usr/share/man/man8/ip.8.gz /etc/iproute2 \
 		 /usr/share/bash-completion/completions/ip-particle \
+		 /etc/bash_completion.d/ip-particle \
 		 /var/lib/dpkg/info/iproute2.list; do
-		in_root test ! -e "$f" || fail "$f is left after purge"
+		in_root test ! -e "$f" -a ! -L "$f" || fail "$f is left after purge"
 	done
 	run in_root dpkg --audit
 	assert_success

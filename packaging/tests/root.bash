@@ -3,8 +3,8 @@
 #
 # The root is build/deb/root: debootstrap --variant=minbase bookworm from the
 # machine's own Debian mirror, then (in the chroot) apt-get update and
-# "apt-get install man-db iproute2=6.1.0-3", so that our package is tested as
-# an upgrade of the distribution's.  That prepared root is cached as a plain
+# "apt-get install man-db bash-completion iproute2=6.1.0-3", so that our
+# package is tested as an upgrade of the distribution's.  That prepared root is cached as a plain
 # tar (build/deb/cache/) and unpacked afresh on every run; the cache is
 # remade when older than PARTICLE_ROOT_MAX_AGE_DAYS (7) or when the mirror
 # or the package set changes.
@@ -23,8 +23,10 @@ ROOT=$DEBDIR/root
 CACHE_DIR=$DEBDIR/cache
 ROOT_LOG=$DEBDIR/root.log
 SUITE=bookworm
-# Installed into the cached root (the distro's iproute2 is the one we upgrade).
-ROOT_PKGS="man-db iproute2=6.1.0-3"
+# Installed into the cached root (the distro's iproute2 is the one we upgrade;
+# man-db for "man -w", bash-completion for the completion's wrapping of _ip).
+DISTRO_VERSION=$(sed -n 's/^DISTRO_VERSION=//p' "$DEBDIR/package.env" 2>/dev/null)
+ROOT_PKGS="man-db bash-completion iproute2=${DISTRO_VERSION:-6.1.0-3}"
 
 # The first bookworm (not -security, not -updates) mirror of /etc/apt.
 root_mirror() {
