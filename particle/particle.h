@@ -172,6 +172,7 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f,
 		 __u8 *mac, __u32 *mtu);
 int pt_ifindex_in(struct rtnl_handle *rth, const char *name);
+int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n);
 int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
 int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
 int pt_bridge_create(struct rtnl_handle *rth, const char *name);

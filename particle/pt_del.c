@@ -128,9 +128,7 @@ static int set_record(const struct pt_found *f, const struct pt_job *job)
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
 	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
-	if (rtnl_talk(&rth, &req.n, NULL) < 0)
-		return -2;
-	return 0;
+	return pt_talk(&rth, &req.n) ? -2 : 0;
 }
 
 /* Grow or shrink a live pool; slots that stay are not touched. */

@@ -265,6 +265,21 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 	return 0;
 }
 
+/*
+ * rtnl_talk() without an answer buffer leaks the ACK in iproute2 6.1:
+ * always take the answer and free it.
+ */
+int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n)
+{
+	struct nlmsghdr *answer = NULL;
+	int err;
+
+	n->nlmsg_flags |= NLM_F_ACK;	/* rtnl_talk asks only without answer */
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, n, &answer);
+	free(answer);
+	return err < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
 /* Remove a device by index or name; its veth peer goes with it. */
 int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
 {
@@ -279,13 +294,11 @@ int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
 		.ifi.ifi_family = AF_UNSPEC,
 		.ifi.ifi_index = ifindex,
 	};
-	int err;
 
 	if (name)
 		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
 			  strlen(name) + 1);
-	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
-	return err < 0 ? -errno : 0;
+	return pt_talk(rth, &req.n);
 }
 
 /* Change master (-1: leave, 0: none) and up/down (-1: leave) of a device. */
@@ -302,7 +315,6 @@ int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
 		.ifi.ifi_family = AF_UNSPEC,
 		.ifi.ifi_index = ifindex,
 	};
-	int err;
 
 	if (master >= 0)
 		addattr32(&req.n, sizeof(req), IFLA_MASTER, master);
@@ -310,8 +322,7 @@ int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
 		req.ifi.ifi_change = IFF_UP;
 		req.ifi.ifi_flags = up ? IFF_UP : 0;
 	}
-	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
-	return err < 0 ? -errno : 0;
+	return pt_talk(rth, &req.n);
 }
 
 /* A new bridge, up; returns its ifindex or a negative errno. */
@@ -336,8 +347,6 @@ int pt_bridge_create(struct rtnl_handle *rth, const char *name)
 	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
 	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);
 	addattr_nest_end(&req.n, linkinfo);
-	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, NULL);
-	if (err < 0)
-		return -errno;
-	return pt_ifindex_in(rth, name);
+	err = pt_talk(rth, &req.n);
+	return err ? err : pt_ifindex_in(rth, name);
 }

@@ -3,10 +3,10 @@
  * Job namespaces: /run/netns/JOB, bind-mounted the way "ip netns add"
  * does, so every tool that knows named namespaces finds them.
  *
- * The namespace is made by a short-lived clone(CLONE_NEWNET) child sharing
- * our memory and file table: it bind-mounts its namespace and opens the
- * rtnetlink socket we use inside it, then exits.  This process never
- * changes namespace, and no device ever moves between namespaces.
+ * The namespace is made by a short-lived forked child: it unshares a new
+ * network namespace, bind-mounts it, opens the rtnetlink socket we use
+ * inside it and passes both back, then exits.  This process never changes
+ * namespace, and no device ever moves between namespaces.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +20,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "utils.h"
 #include "namespace.h"
 #include "ip_common.h"
 #include "particle.h"
 
-#define PT_CHILD_STACK	(64 * 1024)
 
 /*
  * "ip -n NS" moves ip into a private mount namespace, where a bind mount
@@ -71,15 +72,16 @@ static int make_run_dir_shared(void)
 	return 0;
 }
 
-struct ns_child {
-	const char *path;
-	struct rtnl_handle *rth;
-	int nsfd;		/* in: namespace to enter, or -1 for a new one */
-	int out_nsfd;		/* out: the namespace, for IFLA_NET_NS_FD */
-	const char *failed;	/* out: the step that failed */
-	int err;
-	bool proxy_nd;		/* create: answer ND for proxy entries */
-	enum { CHILD_CREATE, CHILD_REMOVE, CHILD_SOCKET } op;
+/*
+ * The helper child: forked (valgrind follows fork, not clone with shared
+ * memory), does the namespace work and hands back up to two fds and a
+ * result over a socketpair.
+ */
+enum ns_op { NS_CREATE, NS_REMOVE, NS_SOCKET };
+
+struct ns_result {
+	int err;		/* errno of the step that failed, or 0 */
+	char failed[96];	/* the step that failed */
 };
 
 static int write_sysctl(const char *path, const char *value)
@@ -94,13 +96,9 @@ static int write_sysctl(const char *path, const char *value)
 	return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
-static int enter_saved_mntns(struct ns_child *c)
+static int enter_saved_mntns(void)
 {
-	if (pt_saved_mntns >= 0 && setns(pt_saved_mntns, CLONE_NEWNS)) {
-		c->failed = "entering the caller's mount namespace";
-		return -1;
-	}
-	return 0;
+	return pt_saved_mntns >= 0 ? setns(pt_saved_mntns, CLONE_NEWNS) : 0;
 }
 
 static int remove_mount(const char *path)
@@ -112,105 +110,165 @@ static int remove_mount(const char *path)
 	return 0;
 }
 
-static int ns_child_main(void *arg)
+/* In the child: returns the step that failed (errno set), or NULL. */
+static const char *child_work(enum ns_op op, const char *path, int nsfd,
+			      bool proxy_nd, int fds[2])
 {
-	struct ns_child *c = arg;
+	struct rtnl_handle rth;
 
-	c->err = 0;
-	switch (c->op) {
-	case CHILD_CREATE:
-		if (enter_saved_mntns(c))
-			break;
-		if (make_run_dir_shared()) {
-			c->failed = "making " NETNS_RUN_DIR " a shared mount";
-			break;
-		}
-		if (mount("/proc/self/ns/net", c->path, "none", MS_BIND, NULL)) {
-			c->failed = "bind-mounting the new namespace";
-			break;
-		}
-		c->out_nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (c->out_nsfd < 0) {
-			c->failed = "opening the new namespace";
-			break;
-		}
-		if (rtnl_open(c->rth, 0) < 0) {
-			c->failed = "opening rtnetlink in the new namespace";
-			break;
-		}
+	switch (op) {
+	case NS_REMOVE:
+		if (enter_saved_mntns())
+			return "entering the caller's mount namespace";
+		return remove_mount(path) ? "unmounting the namespace" : NULL;
+	case NS_CREATE:
+		if (enter_saved_mntns())
+			return "entering the caller's mount namespace";
+		if (make_run_dir_shared())
+			return "making " NETNS_RUN_DIR " a shared mount";
+		if (unshare(CLONE_NEWNET))
+			return "creating a network namespace";
+		if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL))
+			return "bind-mounting the new namespace";
 		/*
 		 * IPv6 anyip: /proc/sys/net shows the namespace of whoever
 		 * opens it.  eth0, made later, inherits "default": proxy ND
 		 * answers for the pool; binding to a pool address that is
 		 * local by route only needs ip_nonlocal_bind in IPv6.
 		 */
-		if (c->proxy_nd &&
+		if (proxy_nd &&
 		    (write_sysctl("/proc/sys/net/ipv6/conf/default/forwarding", "1") ||
 		     write_sysctl("/proc/sys/net/ipv6/conf/default/proxy_ndp", "1") ||
-		     write_sysctl("/proc/sys/net/ipv6/ip_nonlocal_bind", "1"))) {
-			c->failed = "enabling IPv6 anyip (proxy ND, nonlocal bind)";
-			break;
-		}
-		return 0;
-	case CHILD_REMOVE:
-		if (enter_saved_mntns(c))
-			break;
-		if (remove_mount(c->path))
-			c->failed = "unmounting the namespace";
-		else
-			return 0;
+		     write_sysctl("/proc/sys/net/ipv6/ip_nonlocal_bind", "1")))
+			return "enabling IPv6 anyip (proxy ND, nonlocal bind)";
+		fds[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (fds[1] < 0)
+			return "opening the new namespace";
 		break;
-	case CHILD_SOCKET:
-		if (setns(c->nsfd, CLONE_NEWNET)) {
-			c->failed = "entering the job namespace";
-			break;
-		}
-		if (rtnl_open(c->rth, 0) < 0) {
-			c->failed = "opening rtnetlink in the job namespace";
-			break;
-		}
-		return 0;
+	case NS_SOCKET:
+		if (setns(nsfd, CLONE_NEWNET))
+			return "entering the job namespace";
+		break;
 	}
-	c->err = errno ? errno : EIO;
-	return 1;
+	if (rtnl_open(&rth, 0) < 0)
+		return "opening rtnetlink in the job namespace";
+	fds[0] = rth.fd;
+	return NULL;
 }
 
-/* Run ns_child_main in a child sharing memory and fds; wait for it. */
-static int run_child(struct ns_child *c, int flags)
+static void child_reply(int sock, const struct ns_result *res, const int *fds,
+			int nfds)
 {
-	char *stack = malloc(PT_CHILD_STACK);
-	int status;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = {};
+	struct iovec iov = { (void *)res, sizeof(*res) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	while (sendmsg(sock, &msg, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Returns 0, or -1 with res filled in; fds[] get what the child sent. */
+static int run_child(enum ns_op op, const char *path, int nsfd, bool proxy_nd,
+		     struct ns_result *res, int fds[2])
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { res, sizeof(*res) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int sv[2], status;
+	ssize_t n;
 	pid_t pid;
 
-	if (!stack) {
-		c->err = ENOMEM;
-		c->failed = "allocating a stack";
+	fds[0] = fds[1] = -1;
+	memset(res, 0, sizeof(*res));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		res->err = errno;
+		strcpy(res->failed, "creating a socketpair");
 		return -1;
 	}
-	c->err = EIO;
-	c->failed = "starting a helper process";
-	pid = clone(ns_child_main, stack + PT_CHILD_STACK,
-		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD | flags, c);
+	pid = fork();
 	if (pid < 0) {
-		c->err = errno;
-		free(stack);
+		res->err = errno;
+		strcpy(res->failed, "forking a helper");
+		close(sv[0]);
+		close(sv[1]);
 		return -1;
 	}
+	if (pid == 0) {
+		int out[2] = { -1, -1 };
+		const char *failed;
+
+		close(sv[0]);
+		/* "ip -batch" reads stdin: a child must not move its shared
+		 * offset (valgrind's exit-time libc cleanup would) */
+		close(STDIN_FILENO);
+		failed = child_work(op, path, nsfd, proxy_nd, out);
+		if (failed) {
+			res->err = errno ? errno : EIO;
+			snprintf(res->failed, sizeof(res->failed), "%s", failed);
+		}
+		child_reply(sv[1], res, out, failed ? 0 :
+			    (out[0] >= 0) + (out[1] >= 0));
+		_exit(failed ? 1 : 0);
+	}
+
+	close(sv[1]);
+	do {
+		n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	free(stack);
-	return c->err ? -1 : 0;
+	if (n != sizeof(*res)) {
+		res->err = n < 0 ? errno : EIO;
+		strcpy(res->failed, "hearing from the helper");
+		return -1;
+	}
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fds, CMSG_DATA(cm),
+			       cm->cmsg_len - CMSG_LEN(0));
+	}
+	return res->err ? -1 : 0;
+}
+
+/* libnetlink's handle around a socket the helper opened for us. */
+static int adopt_rtnl(struct rtnl_handle *rth, int fd)
+{
+	socklen_t len = sizeof(rth->local);
+
+	memset(rth, 0, sizeof(*rth));
+	rth->fd = fd;
+	rth->proto = NETLINK_ROUTE;
+	rth->seq = time(NULL);
+	if (getsockname(fd, (struct sockaddr *)&rth->local, &len) < 0) {
+		close(fd);
+		rth->fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 int pt_netns_create(const char *name, struct rtnl_handle *job_rth, int *nsfd,
 		    bool proxy_nd)
 {
 	char path[PATH_MAX];
-	struct ns_child c = {
-		.path = path, .rth = job_rth, .nsfd = -1, .out_nsfd = -1,
-		.proxy_nd = proxy_nd, .op = CHILD_CREATE,
-	};
-	int fd;
+	struct ns_result res;
+	int fds[2], fd;
 
 	netns_path(name, path, sizeof(path));
 	if (mkdir(NETNS_RUN_DIR, 0755) && errno != EEXIST) {
@@ -228,36 +286,44 @@ int pt_netns_create(const char *name, struct rtnl_handle *job_rth, int *nsfd,
 	close(fd);
 
 	job_rth->fd = -1;
-	if (run_child(&c, CLONE_NEWNET)) {
-		pt_error("job namespace \"%s\": %s failed: %s", name, c.failed,
-			 strerror(c.err));
+	if (run_child(NS_CREATE, path, -1, proxy_nd, &res, fds) ||
+	    fds[0] < 0 || fds[1] < 0 || adopt_rtnl(job_rth, fds[0])) {
+		if (!res.err) {
+			res.err = EIO;
+			strcpy(res.failed, "receiving the namespace");
+		}
+		pt_error("job namespace \"%s\": %s failed: %s", name,
+			 res.failed, strerror(res.err));
+		if (fds[0] >= 0 && job_rth->fd < 0)
+			close(fds[0]);
 		if (job_rth->fd >= 0)
 			rtnl_close(job_rth);
-		if (c.out_nsfd >= 0)
-			close(c.out_nsfd);
+		if (fds[1] >= 0)
+			close(fds[1]);
 		pt_netns_remove(name);
 		return -2;
 	}
-	*nsfd = c.out_nsfd;
+	*nsfd = fds[1];
 	return 0;
 }
 
 int pt_netns_remove(const char *name)
 {
 	char path[PATH_MAX];
-	struct ns_child c = { .path = path, .op = CHILD_REMOVE };
+	struct ns_result res = {};
+	int fds[2];
 
 	netns_path(name, path, sizeof(path));
 	if (pt_saved_mntns < 0) {
 		if (!remove_mount(path))
 			return 0;
-		c.err = errno;
-		c.failed = "unmounting the namespace";
-	} else if (!run_child(&c, 0)) {
+		res.err = errno;
+		strcpy(res.failed, "unmounting the namespace");
+	} else if (!run_child(NS_REMOVE, path, -1, false, &res, fds)) {
 		return 0;
 	}
-	pt_error("job namespace \"%s\": %s failed: %s", name, c.failed,
-		 strerror(c.err));
+	pt_error("job namespace \"%s\": %s failed: %s", name, res.failed,
+		 strerror(res.err));
 	return -2;
 }
 
@@ -265,24 +331,23 @@ int pt_netns_remove(const char *name)
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth)
 {
 	char path[PATH_MAX];
-	struct ns_child c = { .rth = job_rth, .op = CHILD_SOCKET };
-	int ret;
+	struct ns_result res;
+	int fds[2], nsfd, ret;
 
 	netns_path(name, path, sizeof(path));
-	c.nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (c.nsfd < 0) {
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
 		pt_error("cannot open job namespace %s: %s", path,
 			 strerror(errno));
 		return -1;
 	}
 	job_rth->fd = -1;
-	ret = run_child(&c, 0);
-	close(c.nsfd);
-	if (ret) {
-		pt_error("job namespace \"%s\": %s failed: %s", name, c.failed,
-			 strerror(c.err));
-		if (job_rth->fd >= 0)
-			rtnl_close(job_rth);
+	ret = run_child(NS_SOCKET, path, nsfd, false, &res, fds);
+	close(nsfd);
+	if (ret || fds[0] < 0 || adopt_rtnl(job_rth, fds[0])) {
+		pt_error("job namespace \"%s\": %s failed: %s", name,
+			 res.err ? res.failed : "receiving a socket",
+			 strerror(res.err ? res.err : EIO));
 		return -2;
 	}
 	return 0;
