@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <linux/rtnetlink.h>
 
 #include "utils.h"
@@ -40,12 +44,67 @@ static int find_job(const char *name, struct pt_found *out)
 }
 
 /*
+ * The kernel unlists a deleted device at once, but the DELLINK request
+ * returns only after an RCU barrier and reference waits (tens of ms here,
+ * whatever the pool size).  A detached grandchild makes the request; we
+ * return as soon as the port is gone from the namespace, or with the
+ * kernel's error.
+ */
+static int del_port(const struct pt_found *f)
+{
+	struct pollfd pfd;
+	int sv[2], err = 0, tries;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return pt_link_del(&rth, f->port_ifindex, NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return pt_link_del(&rth, f->port_ifindex, NULL);
+	}
+	if (pid == 0) {
+		struct rtnl_handle own;
+
+		close(sv[0]);
+		close(STDIN_FILENO);	/* see pt_netns.c */
+		if (fork() == 0) {
+			err = rtnl_open(&own, 0) < 0 ? -EIO :
+			      pt_link_del(&own, f->port_ifindex, NULL);
+			send(sv[1], &err, sizeof(err), MSG_NOSIGNAL);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+
+	pfd.fd = sv[0];
+	pfd.events = POLLIN;
+	for (tries = 0; tries < 100000; tries++) {	/* 10 s at most */
+		const struct timespec tick = { 0, tries ? 100000 : 0 };
+		struct pt_link link;
+
+		if (ppoll(&pfd, 1, &tick, NULL) > 0) {
+			if (recv(sv[0], &err, sizeof(err), 0) != sizeof(err))
+				err = -EIO;
+			break;
+		}
+		if (pt_link_get(&rth, NULL, f->port_ifindex, &link) == -ENODEV)
+			break;
+	}
+	close(sv[0]);
+	return err;
+}
+
+/*
  * Deleting the port takes eth0 and the pool with it, even while functions
  * still hold the namespace open; then the name goes.
  */
 static int del_job(const struct pt_found *f)
 {
-	int err = pt_link_del(&rth, f->port_ifindex, NULL);
+	int err = del_port(f);
 
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
