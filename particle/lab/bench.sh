@@ -87,7 +87,7 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-has_particle() { "$IP" particle help 2>&1 | grep -q 'particle add'; }
+has_particle() { pip particle help 2>&1 | grep -q 'particle add'; }
 
 lab_up() {	# lab_up MODE K [lab.sh options]
 	local m=$1 k=$2
@@ -104,7 +104,8 @@ lab_down() {
 fdb_clean() {
 	local k=$1 i
 	for i in $(seq 1 "$k"); do
-		bridge -n "$P-n$i" fdb show dev vxlan100 | grep -v '^00:00:00:00:00:00' | grep -q . && return 1
+		bridge -n "$P-n$i" fdb show dev vxlan100 | grep ' dst ' |
+			grep -v '^00:00:00:00:00:00' | grep -q . && return 1
 	done
 	return 0
 }
@@ -120,7 +121,7 @@ wait_clean() {
 leader_up() {
 	local v=$1 k=$2 mac i deadline
 	if [ "$v" = particle ]; then
-		"$IP" -n "$P-n1" particle add "$P-L" vtep vxlan100 count 1 pool "$LEADER/16" >/dev/null
+		pip -n "$P-n1" particle add "$P-L" vtep vxlan100 count 1 pool "$LEADER/16" >/dev/null
 	else
 		lab_pf_add "$P-n1" "$P-L" pfL br100 "$LEADER/16"
 	fi
@@ -150,7 +151,7 @@ leader_down() {
 	lab_kill "$LPID"
 	lab_kill_ns "$P-L"
 	if [ "$v" = particle ]; then
-		"$IP" -n "$P-n1" particle del "$P-L" >/dev/null 2>&1 || true
+		pip -n "$P-n1" particle del "$P-L" >/dev/null 2>&1 || true
 	else
 		lab_pf_del "$P-n1" "$P-L" pfL
 	fi
@@ -161,7 +162,7 @@ addr_of() { lab_ipv4_add "172.31.$1.0" "$2"; }	# node N, function k (1..)
 # one node's part of the aggregation job
 node_particle() {
 	local n=$1 k pids=()
-	"$IP" -n "$P-n$n" particle add "$P-j$n" vtep vxlan100 count "$per_node" \
+	pip -n "$P-n$n" particle add "$P-j$n" vtep vxlan100 count "$per_node" \
 		pool "$(addr_of "$n" 1)/16" >/dev/null || return 1
 	for k in $(seq 1 "$per_node"); do
 		lab_fn_nsenter "/run/netns/$P-j$n" "$(addr_of "$n" "$k")" "$LEADER" "$PORT" 200 &
@@ -182,7 +183,7 @@ node_cleanup() {
 	local v=$1 n=$2 k
 	if [ "$v" = particle ]; then
 		lab_kill_ns "$P-j$n"
-		"$IP" -n "$P-n$n" particle del "$P-j$n" >/dev/null 2>&1 || true
+		pip -n "$P-n$n" particle del "$P-j$n" >/dev/null 2>&1 || true
 	else
 		for k in $(seq 1 "$per_node"); do
 			lab_kill_ns "$P-f$n-$k"
@@ -295,7 +296,7 @@ conv_probe() {	# in node 2's prober namespace: one connection attempt
 }
 converge_once() {
 	local t0 t1 t2= pid mac deadline
-	"$IP" -n "$P-n1" particle add "$P-A" vtep vxlan100 count 1 pool 172.31.1.1/16 >/dev/null
+	pip -n "$P-n1" particle add "$P-A" vtep vxlan100 count 1 pool 172.31.1.1/16 >/dev/null
 	t0=$(now)
 	pid=$(lab_leader "$P-A" 172.31.1.1 "$PORT" "$WORK/conv.log")
 	mac=$("$LAB_IP" -n "$P-A" -br link show eth0 | awk '{ print $3 }')
@@ -308,7 +309,7 @@ converge_once() {
 	[ -n "$t2" ] || ! bridge -n "$P-n2" fdb show dev vxlan100 | grep -q "^$mac dst" || t2=$(now)
 	lab_kill "$pid"
 	lab_kill_ns "$P-A"
-	"$IP" -n "$P-n1" particle del "$P-A" >/dev/null
+	pip -n "$P-n1" particle del "$P-A" >/dev/null
 	# wait for the withdrawal before the next run
 	deadline=$((SECONDS + 20))
 	while bridge -n "$P-n2" fdb show dev vxlan100 | grep -q "^$mac"; do
@@ -327,7 +328,7 @@ if [ "$converge" = 1 ] && has_particle && [[ " $modes " == *" evpn "* ]]; then
 	say "# control-plane convergence: 'ip particle add' returns on node 1 -> first TCP connection from node 2 (median of $conv_runs)"
 	for flood in off on; do
 		lab_up evpn 2 --uu-flood "$flood"
-		"$IP" -n "$P-n2" particle add "$P-B" vtep vxlan100 count 1 pool 172.31.2.1/16 >/dev/null
+		pip -n "$P-n2" particle add "$P-B" vtep vxlan100 count 1 pool 172.31.2.1/16 >/dev/null
 		# make the prober's MAC known everywhere first
 		conv_probe || true
 		sleep 1
@@ -339,7 +340,7 @@ if [ "$converge" = 1 ] && has_particle && [[ " $modes " == *" evpn "* ]]; then
 			[ "$f" = nan ] || fdb+=("$f")
 		done
 		lab_kill_ns "$P-B"
-		"$IP" -n "$P-n2" particle del "$P-B" >/dev/null || true
+		pip -n "$P-n2" particle del "$P-B" >/dev/null || true
 		lab_down
 		say "$(printf 'evpn uu-flood %-3s: first connection %s s (runs %s), job MAC in node 2 FDB %s s' "$flood" \
 			"$(printf '%s\n' "${conn[@]}" | median)" "$(echo "${conn[@]}")" \

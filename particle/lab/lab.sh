@@ -108,7 +108,7 @@ make_vteps() {
 			ip netns exec "$ns" sysctl -qw "net.ipv6.conf.br$vni.disable_ipv6=1"
 			"$LAB_IP" -n "$ns" link set "br$vni" addrgenmode none 2>/dev/null || true
 			"$LAB_IP" -n "$ns" link add "vxlan$vni" type vxlan id "$vni" \
-				dstport 4789 local "$UNDERLAY_NET.$i" "$learn" ttl 64
+				dstport 4789 local "$UNDERLAY_NET.$i" dev ul0 "$learn" ttl 64
 			"$LAB_IP" -n "$ns" link set "vxlan$vni" master "br$vni"
 			if [ "$mode" = evpn ]; then
 				"$LAB_BRIDGE" -n "$ns" link set dev "vxlan$vni" \
@@ -172,7 +172,12 @@ start_daemon() {	# start_daemon NODE zebra|bgpd
 	ip netns exec "$(node_ns "$i")" "$FRR_DIR/$daemon" -d \
 		-f "$d/$daemon.conf" -i "$d/$daemon.pid" -z "$d/zserv.api" \
 		--vty_socket "$d" -P 0 \
-		${LAB_FRR_ARGS:-} </dev/null >>"$d/$daemon.out" 2>&1
+		${LAB_FRR_ARGS:-} </dev/null >>"$d/$daemon.out" 2>&1 || {
+		echo "lab.sh: $daemon on node $i failed to start:" >&2
+		sed 's/^/  /' "$d/$daemon.out" >&2
+		echo "  (the daemons run as user frr: every directory above $d must be searchable by it)" >&2
+		return 1
+	}
 }
 
 start_frr() {
@@ -244,16 +249,20 @@ cmd_up() {
 		bgp=$bgp
 		uuflood=$uuflood
 	EOF
-	# Ctrl-C or any failure half way: take down what was made
-	trap 'trap - INT TERM ERR; echo "lab.sh: interrupted, tearing down" >&2; cmd_down; exit 130' INT TERM
-	trap 'trap - INT TERM ERR; echo "lab.sh: up failed, tearing down" >&2; cmd_down; exit 1' ERR
+	# Ctrl-C, kill or any failure half way: take down what was made
+	up_done=
+	trap 'rc=$?; trap - EXIT INT TERM; if [ -z "$up_done" ]; then
+		echo "lab.sh: up did not complete, tearing down" >&2; cmd_down
+		[ "$rc" != 0 ] || rc=1; fi; exit "$rc"' EXIT
+	trap 'echo "lab.sh: interrupted" >&2; exit 130' INT TERM
 	make_underlay
 	make_vteps
 	if [ "$mode" = evpn ]; then
 		start_frr
 		wait_converged
 	fi
-	trap - INT TERM ERR
+	up_done=1
+	trap - INT TERM
 	log "up: $prefix, $nodes nodes, $tenants tenants (VNI $(vni_of 1)..$(vni_of "$tenants")), $mode"
 }
 
@@ -264,7 +273,7 @@ kill_pids() {
 	local p n
 	[ $# -gt 0 ] || return 0
 	kill "$@" 2>/dev/null || true
-	for n in $(seq 1 50); do
+	for n in $(seq 1 30); do
 		for p in "$@"; do
 			kill -0 "$p" 2>/dev/null && break
 			p=
@@ -283,20 +292,19 @@ node_jobs() {
 }
 
 cmd_down() {
-	local d=$LAB_ROOT/$prefix i ns pf pids job daemon
+	local d=$LAB_ROOT/$prefix i ns pf p pids job
 	set +e
 	load_env 2>/dev/null
-	# FRR first, by the pids in our own pid files
-	for i in $(seq 1 "$nodes"); do
-		for daemon in bgpd zebra; do
-			pf=$(node_dir "$i")/$daemon.pid
-			[ -s "$pf" ] || continue
-			p=$(cat "$pf")
-			# only if it is really our daemon
-			grep -qF "$(node_dir "$i")" "/proc/$p/cmdline" 2>/dev/null &&
-				kill_pids "$p"
-		done
+	# FRR first, by the pids in our own pid files, all at once (each takes
+	# a while to shut down)
+	pids=()
+	for pf in "$d"/n*/*.pid; do
+		[ -s "$pf" ] || continue
+		p=$(cat "$pf")
+		# only if it is really our daemon
+		grep -qF "$d/" "/proc/$p/cmdline" 2>/dev/null && pids+=("$p")
 	done
+	kill_pids "${pids[@]}"
 	# particle jobs living on our nodes, then anything left inside the nodes
 	for i in $(seq 1 "$nodes"); do
 		ns=$(node_ns "$i")
@@ -305,7 +313,7 @@ cmd_down() {
 			ns_exists "$job" || continue
 			# shellcheck disable=SC2046
 			kill_pids $("$LAB_IP" netns pids "$job" 2>/dev/null)
-			if [ -n "${IP:-}" ] && "$IP" -n "$ns" particle del "$job" 2>/dev/null; then
+			if [ -n "${IP:-}" ] && timeout 20 "$IP" -n "$ns" particle del "$job" 2>/dev/null; then
 				:
 			else
 				"$LAB_IP" netns del "$job" 2>/dev/null

@@ -11,6 +11,9 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_SH=$LAB_DIR/lab.sh
 LAB_IP=${LAB_IP:-/usr/sbin/ip}
 
+# pip ARGS: the particle ip ($IP), every call bounded in time
+pip() { timeout "${LAB_IP_TIMEOUT:-60}" "$IP" "$@"; }
+
 # lab_pf_add NODE_NS FUNC_NS PORT BRIDGE ADDR/PLEN [MTU]
 # The per-function overlay with stock ip, as the paper's baseline does it:
 # a namespace per function, a veth pair made in the node, one end moved
