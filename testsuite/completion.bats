@@ -268,13 +268,13 @@ load_bash_completion() {
 # --- the real binary -----------------------------------------------------
 
 @test "completion: job names and vtep devices from the real ip" {
-	run "$IP" particle help
+	run timeout 10 "$IP" particle help
 	[[ $output == *"ip particle add"* ]] ||
 		skip "$IP has no 'ip particle' yet: $output"
 	pt_lone "${T}n" 192.0.2.9 br0
-	run -0 "$IP" -n "${T}n" particle add "${T}j1" vtep vxlan100 count 2 \
+	run -0 timeout 60 "$IP" -n "${T}n" particle add "${T}j1" vtep vxlan100 count 2 \
 		pool 10.77.0.10/16
-	run -0 "$IP" -n "${T}n" particle add "${T}j2" vtep br0 count 2 \
+	run -0 timeout 60 "$IP" -n "${T}n" particle add "${T}j2" vtep br0 count 2 \
 		pool 10.77.1.10/16
 
 	comp "$IP" -n "${T}n" particle del ""
@@ -284,6 +284,6 @@ load_bash_completion() {
 	comp "$IP" -n "${T}n" particle add "${T}j3" vtep vxlan100 bridge ""
 	assert_equal "$REPLY" "br0"
 
-	run -0 "$IP" -n "${T}n" particle del "${T}j1"
-	run -0 "$IP" -n "${T}n" particle del "${T}j2"
+	run -0 timeout 60 "$IP" -n "${T}n" particle del "${T}j1"
+	run -0 timeout 60 "$IP" -n "${T}n" particle del "${T}j2"
 }

@@ -197,7 +197,7 @@ mode_values() {
 	# When the message lists the keywords, they are help's.
 	if [[ $stderr == *expected* ]]; then
 		got=$(sed -e 's/.*expected //' -e 's/ or /, /g' <<<"$stderr" |
-			tr ',' '\n' | tr -d ' ' | sed '/^$/d' | sort | tr '\n' ' ')
+			tr ',' '\n' | tr -d ' .' | sed '/^$/d' | sort | tr '\n' ' ')
 		assert_equal "$got" "$(add_keywords | sort | tr '\n' ' ')"
 	fi
 }
@@ -206,13 +206,13 @@ mode_values() {
 	need_help
 	pt_lone "${T}n" 192.0.2.9 br0
 	local verb unknown
-	run --separate-stderr "$IP" -n "${T}n" particle frobnicate
+	run --separate-stderr timeout 60 "$IP" -n "${T}n" particle frobnicate
 	[ "$status" -ne 0 ]
 	grep -qF frobnicate <<<"$stderr$output" ||
 		fail "an unknown verb is not named: $stderr"
 	unknown=$stderr$output
 	for verb in $(help_grammar | keywords_by_verb | cut -d' ' -f1); do
-		run --separate-stderr "$IP" -n "${T}n" particle "$verb"
+		run --separate-stderr timeout 60 "$IP" -n "${T}n" particle "$verb"
 		echo "# particle $verb: $status: $stderr"
 		[ "$stderr$output" != "${unknown//frobnicate/$verb}" ] ||
 			fail "verb '$verb' from help is unknown to the parser"
@@ -228,7 +228,7 @@ mode_values() {
 	section=$(awk '/^\.SH/ { on = ($2 == "OUTPUT") ; next } on' "$MAN" |
 		sed -e 's/\\-/-/g')
 
-	run -0 --separate-stderr "$IP" -j -s -n "${T}n" particle add "${T}j" \
+	run -0 --separate-stderr timeout 60 "$IP" -j -s -n "${T}n" particle add "${T}j" \
 		vtep vxlan100 count 3 pool 10.77.0.10/16 gateway 10.77.0.1
 	echo "# add -j -s: $output"
 	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
@@ -236,7 +236,7 @@ mode_values() {
 			fail "add -s -j key '$key' is not in OUTPUT of ip-particle.8"
 	done
 
-	run -0 --separate-stderr "$IP" -j -n "${T}n" particle show
+	run -0 --separate-stderr timeout 60 "$IP" -j -n "${T}n" particle show
 	echo "# show -j: $output"
 	[ "$(jq length <<<"$output")" = 1 ]
 	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
@@ -248,7 +248,7 @@ mode_values() {
 			fail "show -j lacks '$key', which the man page promises"
 	done
 
-	run -0 --separate-stderr "$IP" -j -n "${T}n" particle slots "${T}j"
+	run -0 --separate-stderr timeout 60 "$IP" -j -n "${T}n" particle slots "${T}j"
 	echo "# slots -j: $output"
 	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
 		grep -qw -- "$key" <<<"$section" ||
@@ -256,7 +256,7 @@ mode_values() {
 	done
 
 	# Text show: every lower-case field name is in the documented line.
-	run -0 --separate-stderr "$IP" -n "${T}n" particle show
+	run -0 --separate-stderr timeout 60 "$IP" -n "${T}n" particle show
 	echo "# show: $output"
 	out=$(grep -A3 '^JOB mode MODE' "$MAN" | tr -s ' \n' ' ')
 	for key in $(tr ' ' '\n' <<<"$output" | grep -x '[a-z]\+' | sort -u); do
@@ -266,7 +266,7 @@ mode_values() {
 			fail "show prints '$key', which the man page's show line lacks"
 	done
 
-	run -0 "$IP" -n "${T}n" particle del "${T}j"
+	run -0 timeout 60 "$IP" -n "${T}n" particle del "${T}j"
 }
 
 @test "docs: man -l renders ip-particle.8 without warnings" {
