@@ -57,7 +57,8 @@ static void print_phases(const struct pt_job *job, const struct pt_clock *c)
 	__u64 total = 0;
 	int i;
 
-	new_json_obj(json);
+	/* one object, not an array: it describes this add only */
+	new_json_obj_plain(json);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "job", "%s phases", job->name);
 	open_json_object("phases");
@@ -71,7 +72,7 @@ static void print_phases(const struct pt_job *job, const struct pt_clock *c)
 	print_lluint(PRINT_ANY, "total", " total %lluus", total);
 	close_json_object();
 	close_json_object();
-	delete_json_obj();
+	delete_json_obj_plain();
 	if (!json)
 		printf("\n");
 }

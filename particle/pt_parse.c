@@ -99,6 +99,11 @@ static int parse_mac(const char *arg, __u8 *mac)
 	}
 	for (i = 0; i < ETH_ALEN; i++)
 		mac[i] = b[i];
+	if ((mac[0] & 1) || !(b[0] | b[1] | b[2] | b[3] | b[4] | b[5])) {
+		pt_error("argument \"%s\" is wrong: mac must be a unicast address, not multicast or all zeros",
+			 arg);
+		return -1;
+	}
 	return 0;
 }
 

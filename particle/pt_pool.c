@@ -201,6 +201,9 @@ __u64 pt_pool_room(const struct pt_pool *pool)
 	__u64 d;
 
 	usable_range(pool, &lo, &hi);
+	if (pt_addr_cmp(&pool->first, &hi) > 0 ||
+	    pt_addr_cmp(&pool->first, &lo) < 0)
+		return 0;
 	d = pt_addr_diff(&hi, &pool->first);
 	return d == ~0ULL ? d : d + 1;
 }
