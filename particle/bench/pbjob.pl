@@ -17,11 +17,8 @@
 use strict;
 use warnings;
 use File::Basename qw(dirname);
-use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 use POSIX ();
-require(dirname(__FILE__) . '/pbrun.pl');
-
-sub now_ns { return int(clock_gettime(CLOCK_MONOTONIC) * 1e9); }
+require(dirname(__FILE__) . '/pbrun.pl');	# parse_script, run_script, now_ns
 
 my (@tenants, $cur);
 my $timeout = 120;
