@@ -42,7 +42,7 @@ T="pt${PT_TAG:-X}$(_pt_b36 $$)"
 
 # No test may hang the suite (a netlink request that never gets its answer
 # would): bats kills a test and its children after this many seconds.
-: "${BATS_TEST_TIMEOUT:=120}"
+: "${BATS_TEST_TIMEOUT:=90}"
 PT_NODES=()
 PT_PIDS=()
 
