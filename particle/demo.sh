@@ -36,6 +36,17 @@ SERVER=
 
 say() { printf '\n==> %s\n' "$*"; }
 
+# How often the kernel's ARP table has been full.  The table is shared by
+# every network namespace, so other workloads on the machine can fill it.
+arp_table_fulls() {
+	local sum=0 v
+	[ -r /proc/net/stat/arp_cache ] || { echo 0; return; }
+	while read -r v; do
+		sum=$((sum + 16#$v))
+	done < <(awk 'NR > 1 { print $NF }' /proc/net/stat/arp_cache)
+	echo "$sum"
+}
+
 # x CMD...: show the command (the built ip as "ip"), then run it.
 x() {
 	local shown=("$@")
@@ -165,6 +176,7 @@ done
 [ -n "$listening" ] || echo "demo.sh: fn-b7 is not listening after 20 s; trying anyway" >&2
 
 say "Function fn-a0 in $JA (slot 0, $SRC) sends a message across the overlay"
+fulls=$(arp_table_fulls)
 printf '$ ip netns exec %s unshare -mpuf --mount-proc sh -c "hostname fn-a0; echo hello from fn-a0 | socat - TCP4:%s:%s,bind=%s"\n' \
 	"$JA" "$DST" "$PORT" "$SRC"
 reply=$(timeout 30 "$IP" netns exec "$JA" unshare -mpuf --mount-proc --kill-child \
@@ -181,6 +193,12 @@ if [[ $reply == *"reply from fn-b7"*"got \"hello from fn-a0 on slot 0\""* ]]; th
 else
 	echo "no reply: '$reply'" >&2
 	cat "$TMP/client.err" "$TMP/server.err" >&2
+	if [ "$(arp_table_fulls)" != "$fulls" ]; then
+		echo "demo.sh: the kernel's ARP table was full meanwhile (it is shared by all" \
+			"namespaces; net.ipv4.neigh.default.gc_thresh3 =" \
+			"$(sysctl -n net.ipv4.neigh.default.gc_thresh3)): another workload on" \
+			"this machine holds too many neighbours; try again when it is done" >&2
+	fi
 	# What the overlay knew, to tell an ARP problem from a TCP one.
 	for ns in "$JA" "$JB"; do
 		echo "--- neighbours and sockets in $ns" >&2
