@@ -109,6 +109,25 @@ int pt_cover(int family, struct pt_addr first, __u64 count,
 		       void *arg),
 	     void *arg);
 
+/* pt_check.c: may a pool take count slots? */
+#define PT_TAKEN_MAX		64
+struct pt_taken {
+	unsigned int n;
+	struct {
+		struct pt_pool pool;
+		const char *owner;	/* the bridge's name */
+	} v[PT_TAKEN_MAX];
+};
+
+int pt_taken_load(struct rtnl_handle *rth, int bridge_ifindex,
+		  const char *bridge, struct pt_taken *t);
+bool pt_pool_clashes(const struct pt_pool *pool, __u32 count, const char *self,
+		     const struct pt_found_list *jobs, int bridge,
+		     const struct pt_taken *brs, const char *arg);
+int pt_pools_check(const struct pt_job *job, __u32 count,
+		   const struct pt_found_list *jobs, int bridge,
+		   const struct pt_taken *brs, const char *arg);
+
 /* pt_record.c */
 int pt_job_name_valid(const char *name);
 void pt_port_name(const char *job, char *port);

@@ -20,8 +20,6 @@
 #include "ip_common.h"
 #include "particle.h"
 
-#define PT_MAX_BRIDGE_ADDRS	64
-
 struct pt_plan {
 	struct pt_job *job;
 	struct pt_link vtep;
@@ -163,79 +161,6 @@ static int plan_vtep(struct rtnl_handle *rth, struct pt_plan *plan)
 	return plan_bridge(rth, plan);
 }
 
-/* Ranges a new pool of this family must avoid: bridge addresses and the
- * pools of jobs on the same bridge. */
-struct pt_taken {
-	unsigned int n;
-	struct {
-		struct pt_pool pool;
-		__u32 count;
-		const char *owner;	/* job name, or NULL for the bridge */
-	} v[PT_MAX_BRIDGE_ADDRS * 2];
-};
-
-static void taken_add(struct pt_taken *t, const struct pt_pool *pool,
-		      __u32 count, const char *owner)
-{
-	if (t->n < sizeof(t->v) / sizeof(t->v[0])) {
-		t->v[t->n].pool = *pool;
-		t->v[t->n].count = count;
-		t->v[t->n].owner = owner;
-		t->n++;
-	}
-}
-
-static bool pool_clashes(const struct pt_pool *pool, __u32 count,
-			 const struct pt_found_list *jobs, int bridge,
-			 const struct pt_taken *brs, bool report)
-{
-	char first[INET6_ADDRSTRLEN], last[INET6_ADDRSTRLEN];
-	char ofirst[INET6_ADDRSTRLEN], olast[INET6_ADDRSTRLEN];
-	struct pt_addr end = pt_pool_slot(pool, count - 1);
-	unsigned int i;
-	int k;
-
-	pt_addr_format(pool->family, &pool->first, first, sizeof(first));
-	pt_addr_format(pool->family, &end, last, sizeof(last));
-	for (i = 0; i < brs->n; i++) {
-		const struct pt_pool *bp = &brs->v[i].pool;
-
-		if (bp->family != pool->family ||
-		    !pt_pool_contains(pool, count, &bp->first))
-			continue;
-		if (report)
-			pt_error("argument \"%s/%u\" is wrong: pool %s-%s contains %s, an address of bridge \"%s\"",
-				 first, pool->plen, first, last,
-				 pt_addr_format(bp->family, &bp->first, ofirst,
-						sizeof(ofirst)),
-				 brs->v[i].owner);
-		return true;
-	}
-	for (i = 0; i < jobs->n; i++) {
-		const struct pt_found *f = &jobs->v[i];
-
-		if (f->master_ifindex != bridge)
-			continue;
-		for (k = 0; k < f->job.npools; k++) {
-			const struct pt_pool *op = &f->job.pools[k];
-			struct pt_addr oend = pt_pool_slot(op, f->job.count - 1);
-
-			if (!pt_pools_overlap(pool, count, op, f->job.count))
-				continue;
-			if (report)
-				pt_error("argument \"%s/%u\" is wrong: pool %s-%s overlaps job \"%s\" (%s-%s)",
-					 first, pool->plen, first, last,
-					 f->job.name,
-					 pt_addr_format(op->family, &op->first,
-							ofirst, sizeof(ofirst)),
-					 pt_addr_format(op->family, &oend,
-							olast, sizeof(olast)));
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The lowest free range of count addresses in the bridge's IPv4 subnet. */
 static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 			const struct pt_found_list *jobs)
@@ -261,8 +186,8 @@ static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 	while (pt_pool_room(&pool) >= job->count) {
 		struct pt_addr next = pool.first;
 
-		if (!pool_clashes(&pool, job->count, jobs, plan->bridge_ifindex,
-				  brs, false)) {
+		if (!pt_pool_clashes(&pool, job->count, job->name, jobs,
+				    plan->bridge_ifindex, brs, NULL)) {
 			job->pools[job->npools++] = pool;
 			return 0;
 		}
@@ -306,41 +231,18 @@ static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
 		      const struct pt_found_list *jobs)
 {
 	struct pt_job *job = plan->job;
-	struct pt_pool addrs[PT_MAX_BRIDGE_ADDRS];
-	struct pt_taken brs = {};
-	int i, n, fam;
+	struct pt_taken brs;
+	int i, err;
 
-	if (plan->bridge_ifindex) {
-		for (fam = 0; fam < 2; fam++) {
-			n = pt_link_addrs(rth, plan->bridge_ifindex,
-					  fam ? AF_INET6 : AF_INET, addrs,
-					  PT_MAX_BRIDGE_ADDRS);
-			if (n < 0)
-				return n;
-			for (i = 0; i < n; i++)
-				taken_add(&brs, &addrs[i], 1, job->bridge);
-		}
-	}
-
+	err = pt_taken_load(rth, plan->bridge_ifindex, job->bridge, &brs);
+	if (err)
+		return err;
 	if (!job->npools && default_pool(plan, &brs, jobs))
 		return -1;
-
-	for (i = 0; i < job->npools; i++) {
-		const struct pt_pool *p = &job->pools[i];
-		__u64 room = pt_pool_room(p);
-
-		if (room < job->count) {
-			char a[INET6_ADDRSTRLEN];
-
-			pt_error("argument \"%s/%u\" is wrong: count %u overflows the subnet, only %llu slots fit from %s",
-				 pt_addr_format(p->family, &p->first, a, sizeof(a)),
-				 p->plen, job->count, (unsigned long long)room, a);
-			return -1;
-		}
-		if (pool_clashes(p, job->count, jobs, plan->bridge_ifindex,
-				 &brs, true))
-			return -1;
-	}
+	err = pt_pools_check(job, job->count, jobs, plan->bridge_ifindex,
+			     &brs, NULL);
+	if (err)
+		return err;
 
 	if (job->has_gateway) {
 		for (i = 0; i < job->npools; i++)

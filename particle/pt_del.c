@@ -232,22 +232,19 @@ int pt_do_set(int argc, char **argv)
 	err = pt_check_count(&job, count);
 	if (err)
 		return err;
-	{
-		int i;
+	if (count > job.count) {
+		struct pt_found_list jobs;
+		struct pt_taken brs;
 
-		for (i = 0; i < job.npools; i++)
-			if (pt_pool_room(&job.pools[i]) < count) {
-				char a[INET6_ADDRSTRLEN];
-
-				pt_error("argument \"%s\" is wrong: count %u overflows pool %s/%u, only %llu slots fit",
-					 argv[2], count,
-					 pt_addr_format(job.pools[i].family,
-							&job.pools[i].first,
-							a, sizeof(a)),
-					 job.pools[i].plen,
-					 (unsigned long long)pt_pool_room(&job.pools[i]));
-				return -1;
-			}
+		err = pt_jobs_find(&rth, &jobs);
+		if (err)
+			return err;
+		err = pt_taken_load(&rth, f.master_ifindex, job.bridge, &brs) ?:
+		      pt_pools_check(&job, count, &jobs, f.master_ifindex, &brs,
+				     argv[2]);
+		pt_found_list_free(&jobs);
+		if (err)
+			return err;
 	}
 	if (count == job.count)
 		return 0;

@@ -9,7 +9,8 @@ for group in "$@"; do
 	build)	pkgs="$pkgs make gcc libc6-dev pkg-config bison flex xz-utils patch
 			libmnl-dev libelf-dev libbpf-dev libcap-dev ca-certificates" ;;
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
-			valgrind util-linux procps jq kmod" ;;
+			valgrind util-linux procps jq kmod man-db groff-base
+			bash-completion" ;;
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
 			iperf3 socat jq util-linux procps" ;;
 	deb)	pkgs="$pkgs dpkg-dev devscripts debhelper quilt fakeroot
