@@ -116,8 +116,13 @@ check-package: deb
 	@scripts/deps.sh test
 	bats --print-output-on-failure packaging/tests/
 
+# Upstream's install, plus the completion: bash-completion loads files in
+# /etc/bash_completion.d eagerly, which lets ours wrap its "ip" completion.
 install: all
 	$(MAKE) -C $(SRC) install DESTDIR=$(DESTDIR)
+	install -m 0755 -d $(DESTDIR)/etc/bash_completion.d
+	install -m 0644 particle/bash-completion/ip-particle \
+		$(DESTDIR)/etc/bash_completion.d/ip-particle
 
 clean:
 	[ ! -d $(SRC) ] || $(MAKE) -C $(SRC) clean
