@@ -74,7 +74,7 @@ add_lines() {
 wait_idle() {
 	local pid=$1 i
 	for ((i = 0; i < 400; i++)); do
-		[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = pipe_read ] && return 0
+		[[ $(cat "/proc/$pid/wchan" 2>/dev/null) == *pipe_read ]] && return 0
 		sleep 0.05
 	done
 	fail "batch process $pid not idle: $(cat "/proc/$pid/wchan")"

@@ -66,6 +66,13 @@ pt_netns() {
 	sip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 	sip -n "$1" link set lo up
+	# br_netfilter, once some other program has loaded it on this host,
+	# passes bridged frames through the netfilter hooks of every new
+	# namespace, and the overlay's TCP then times out: the simulated nodes
+	# are plain L2 switches, so switch that off where it exists.
+	sip netns exec "$1" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+		net.bridge.bridge-nf-call-ip6tables=0 \
+		net.bridge.bridge-nf-call-arptables=0 >/dev/null 2>&1 || true
 }
 
 # pt_nodes N: nodes ${T}a ${T}b ... on one underlay switch, each with a
@@ -154,8 +161,9 @@ pt_snapshot() {
 		echo "== $n"
 		sip -n "$n" -o link 2>/dev/null | sed -E 's/ state [A-Z]+//; s/,LOWER_UP//; s/NO-CARRIER,//'
 		sip -n "$n" -o addr | sed -E 's/ (tentative|dadfailed|optimistic)//g; s/\\ +valid_lft.*//'
-		sip -n "$n" route show table all
-		sip -n "$n" -6 route show table all
+		# link-local routes appear when DAD of eth0's fe80:: ends
+		sip -n "$n" route show table all | grep -v 'fe80::' || true
+		sip -n "$n" -6 route show table all | grep -v 'fe80::' || true
 		sip -n "$n" neigh show proxy
 	done
 	echo "== /run/netns"
