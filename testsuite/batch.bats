@@ -173,3 +173,30 @@ batch3() {
 	assert_equal "${#lines[@]}" 4
 	assert_job_gone "$NA" "${T}v"
 }
+
+@test "parallel: 20 concurrent adds, then 20 concurrent dels, on one node" {
+	local i pids=() rc=0
+	for ((i = 0; i < 20; i++)); do
+		timeout 60 "$IP" -n "$NA" particle add "${T}p$i" vtep vxlan100 count 10 \
+			pool "10.65.$i.1/16" 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+	assert_equal "$rc" 0
+	run "$IP" -n "$NA" -j particle show
+	assert_equal "$(jq length <<<"$output")" 20
+	assert_equal "$(grep -c " /run/netns/${T}p" /proc/self/mountinfo)" 20
+	for ((i = 0; i < 20; i++)); do
+		assert_equal "$(sip -n "${T}p$i" -o -4 addr show dev eth0 | wc -l)" 10
+	done
+	pids=()
+	for ((i = 0; i < 20; i++)); do
+		timeout 60 "$IP" -n "$NA" particle del "${T}p$i" 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+	assert_equal "$rc" 0
+	run pt_jobs_left
+	assert_output ""
+	assert_equal "$(grep -c "/run/netns/${T}p" /proc/self/mountinfo)" 0
+}

@@ -422,12 +422,19 @@ add_j() {
 	assert_equal "$(jq -c '.[0] | [.vtep, .bridge]' <<<"$output")" '["br0","br0"]'
 }
 
-@test "bridge option is ignored when the vxlan already has a master" {
-	add_j bridge brx
-	run sip -n "$NA" -d -o link show "pt-$J"
-	assert_output --partial "master br0"
+@test "bridge option on a bridged vxlan: its own bridge accepted, another refused" {
+	pt_refuse brx -- add "$J" vtep vxlan100 count 8 pool 10.77.0.10/16 bridge brx
 	run sip -n "$NA" -o link show brx
 	assert_failure
+	add_j bridge br0
+	run sip -n "$NA" -d -o link show "pt-$J"
+	assert_output --partial "master br0"
+}
+
+@test "bridge option on a bridge vtep: only that bridge" {
+	pt_refuse brx -- add "$J" vtep br0 count 8 pool 10.77.0.10/16 bridge brx
+	run "$IP" -n "$NA" particle add "$J" vtep br0 count 8 pool 10.77.0.10/16 bridge br0
+	assert_success
 }
 
 @test "no namespace move: at most one setns(CLONE_NEWNET), no link deleted in the vtep namespace" {
