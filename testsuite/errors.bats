@@ -343,3 +343,7 @@ teardown() { pt_teardown; }
 	run sip -n "$J" -o -4 addr show dev eth0
 	assert_equal "${#lines[@]}" 4
 }
+
+@test "refuse: gateway of the other family than the pool" {
+	pt_refuse 2001:db8::1 -- "${ADD[@]}" gateway 2001:db8::1
+}

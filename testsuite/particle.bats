@@ -514,3 +514,58 @@ add_j() {
 	run sip -n "$J" -o link
 	assert_equal "${#lines[@]}" 2
 }
+
+@test "add mac in upper case: stored and shown in lower case" {
+	add_j mac 02:AA:BB:CC:DD:EE
+	run sip -n "$J" -o link show eth0
+	assert_output --partial "link/ether 02:aa:bb:cc:dd:ee "
+	run "$IP" -n "$NA" particle show "$J"
+	assert_output --partial " mac 02:aa:bb:cc:dd:ee "
+}
+
+@test "add gateway for an IPv6 pool: IPv6 default route" {
+	run "$IP" -n "$NA" particle add "$J" vtep vxlan100 count 2 pool 2001:db8:77::10/64 gateway 2001:db8:77::1
+	assert_success
+	run sip -n "$J" -6 route show default
+	assert_output --regexp '^default via 2001:db8:77::1 dev eth0'
+}
+
+@test "JOB may use _ . - and digits" {
+	local j=${T}_a.b-9
+	run "$IP" -n "$NA" particle add "$j" vtep vxlan100 count 2 pool 10.77.0.10/16
+	assert_success
+	[ -e "/run/netns/$j" ]
+	run "$IP" -n "$NA" -j particle show "$j"
+	assert_equal "$(jq -r '.[0].port' <<<"$output")" "$(pt_port "$j")"
+	run "$IP" -n "$NA" particle del "$j"
+	assert_success
+	assert_job_gone "$NA" "$j"
+}
+
+@test "a job whose namespace was deleted behind ip particle's back is gone" {
+	add_j
+	sip netns del "$J"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		sip -n "$NA" -o link show "pt-$J" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	run "$IP" -n "$NA" particle show
+	assert_output ""
+	add_j
+	run sip -n "$J" -o -4 addr show dev eth0
+	assert_equal "${#lines[@]}" 8
+}
+
+@test "other ports on the bridge are not jobs" {
+	sip -n "$NA" link add x0 type veth peer name x1
+	sip -n "$NA" link set x0 master br0 up
+	sip -n "$NA" link set x0 alias "not a particle"
+	add_j
+	run "$IP" -n "$NA" -j particle show
+	assert_equal "$(jq length <<<"$output")" 1
+	run "$IP" -n "$NA" particle flush
+	assert_success
+	run sip -n "$NA" -o link show x0
+	assert_success
+}
