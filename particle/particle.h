@@ -33,6 +33,7 @@ struct pt_pool {
 	int family;		/* AF_INET or AF_INET6 */
 	struct pt_addr first;	/* slot 0 */
 	unsigned int plen;	/* the overlay's on-link prefix */
+	const char *arg;	/* as the user typed it, for errors; or NULL */
 };
 
 enum pt_mode {

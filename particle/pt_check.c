@@ -59,7 +59,10 @@ bool pt_pool_clashes(const struct pt_pool *pool, __u32 count, const char *self,
 
 	pt_addr_format(pool->family, &pool->first, first, sizeof(first));
 	pt_addr_format(pool->family, &end, last, sizeof(last));
-	snprintf(word, sizeof(word), "%s/%u", first, pool->plen);
+	if (pool->arg)
+		snprintf(word, sizeof(word), "%s", pool->arg);
+	else
+		snprintf(word, sizeof(word), "%s/%u", first, pool->plen);
 	for (i = 0; i < brs->n; i++) {
 		const struct pt_pool *bp = &brs->v[i].pool;
 
@@ -117,7 +120,10 @@ int pt_pools_check(const struct pt_job *job, __u32 count,
 			char a[INET6_ADDRSTRLEN], word[INET6_ADDRSTRLEN + 8];
 
 			pt_addr_format(p->family, &p->first, a, sizeof(a));
-			snprintf(word, sizeof(word), "%s/%u", a, p->plen);
+			if (p->arg)
+				snprintf(word, sizeof(word), "%s", p->arg);
+			else
+				snprintf(word, sizeof(word), "%s/%u", a, p->plen);
 			pt_error("argument \"%s\" is wrong: count %u overflows the subnet of pool %s, only %llu slots fit from %s",
 				 arg ? arg : word, count, word,
 				 (unsigned long long)room, a);

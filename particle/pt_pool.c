@@ -178,6 +178,7 @@ int pt_pool_parse(const char *arg, struct pt_pool *pool)
 		return -1;
 	}
 	pool->plen = plen;
+	pool->arg = arg;
 	usable_range(pool, &lo, &hi);
 	if (pt_addr_cmp(&pool->first, &lo) < 0 ||
 	    pt_addr_cmp(&pool->first, &hi) > 0) {

@@ -65,6 +65,7 @@ if [ "$MODE" = quick ]; then
 	: "${REPS:=5}"
 	: "${FNS:=50}"			# functions per node in jobs/tenants
 	JOB_REPS=1 TEN_REPS=1 TPUT_T=2 TPUT_REPS=3
+	: "${JOB_TIMEOUT:=60}"
 	PHASE_N="100 1000"
 else
 	SWEEP_N="10 100 1000 10000"
@@ -72,6 +73,7 @@ else
 	: "${REPS:=5}"
 	: "${FNS:=100}"
 	JOB_REPS=3 TEN_REPS=3 TPUT_T=5 TPUT_REPS=5
+	: "${JOB_TIMEOUT:=120}"
 	PHASE_N="100 1000 10000"
 fi
 ANYIP_BIG=1000000
@@ -93,6 +95,18 @@ LOG=$OUT/run.log
 BGPIDS=
 T_START=$SECONDS
 
+# Run a command in the background and wait for it: bash runs traps only
+# after a foreground child ends, and a job may run for a minute.
+CHILD=
+bgrun() {
+	"$@" &
+	CHILD=$!
+	wait "$CHILD"
+	local rc=$?
+	CHILD=
+	return $rc
+}
+
 say() { printf '%s\n' "$*" >&2; printf '%s\n' "$*" >> "$LOG"; }
 die() { say "run.sh: $*"; exit 1; }
 
@@ -100,8 +114,8 @@ PT_OK=0
 cleanup() {
 	local rc=$? pid f
 	trap - EXIT INT TERM
-	for pid in $BGPIDS; do kill "$pid" 2>/dev/null; done
-	for pid in $BGPIDS; do wait "$pid" 2>/dev/null; done
+	for pid in $CHILD $BGPIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $CHILD $BGPIDS; do wait "$pid" 2>/dev/null; done
 	if [ "$PT_OK" = 1 ]; then	# flush only in our own vtep namespaces
 		for f in /run/netns/"$ID"-vA /run/netns/"$ID"-vB; do
 			[ -e "$f" ] && "$IP" -n "${f##*/}" particle flush >/dev/null 2>&1
@@ -381,7 +395,7 @@ stats() {
 # own time measured inside it.
 runscript() {
 	local sc=$1 st=$1.stats inner
-	"$PERL" "$HERE/pbrun.pl" "$sc" "$st" >> "$LOG" 2>&1
+	bgrun "$PERL" "$HERE/pbrun.pl" "$sc" "$st" >> "$LOG" 2>&1
 	local rc=$?
 	stats "$st"
 	RS_NS=$ST_TOTAL
@@ -400,12 +414,29 @@ runscript() {
 }
 
 # settle after a teardown: namespaces die asynchronously in the kernel
-# (cleanup_net under RTNL); let that finish before the next measurement.
+# (cleanup_net, under RTNL); let that finish before the next measurement.
+# A short sleep, then wait while the kernel's count of network namespaces
+# (slab net_namespace) is still falling (at most 5 s).
+nscount() {
+	local name act rest
+	while read -r name act rest; do
+		[ "$name" = net_namespace ] && { echo "$act"; return; }
+	done < /proc/slabinfo 2>/dev/null
+	echo 0
+}
 settle() {
-	local n=$1 ms
-	ms=$((100 + n * 2))
-	[ $ms -gt 3000 ] && ms=3000
+	local n=$1 ms prev cur k
+	ms=$((100 + n))
+	[ $ms -gt 1000 ] && ms=1000
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	[ "$n" -gt 1 ] || return 0
+	prev=$(nscount)
+	for ((k = 0; k < 50; k++)); do
+		sleep 0.1
+		cur=$(nscount)
+		[ "$cur" -lt "$prev" ] || break
+		prev=$cur
+	done
 }
 
 # Before a setup: fresh IPAM state for cni (addresses predictable).
@@ -629,7 +660,7 @@ run_tenants() {
 			--setup "$TMP/job/${tag}B/add.script" --fns "$TMP/job/$tag.fns")
 	done
 	out=$TMP/job/out
-	PB_FN_TIMEOUT=$((JOB_TIMEOUT - 5)) "$PERL" "$HERE/pbjob.pl" --timeout "$JOB_TIMEOUT" \
+	PB_FN_TIMEOUT=$((JOB_TIMEOUT - 5)) bgrun "$PERL" "$HERE/pbjob.pl" --timeout "$JOB_TIMEOUT" \
 		"${args[@]}" > "$out" 2>> "$LOG"
 	rc=$?
 	cat "$out" >> "$LOG"
@@ -670,20 +701,60 @@ perfn_anchor() {
 		}' "$f"
 }
 
-JOB_TIMEOUT=${JOB_TIMEOUT:-120}
+# The kernel's ARP table (arp_cache) is one table for all network
+# namespaces, limited by the host's gc_thresh3 (1024 by default; a host
+# sysctl we must not touch).  A per-function shuffle of K x K functions
+# needs 2 K^2 entries (every sender namespace resolves every receiver and
+# back), 100 x 100 would need 20,000: the table overflows, ARP fails, for us
+# and for everybody else on the machine.  So: every job first checks that
+# its entries fit under ARP_BUDGET, and the shuffle of all systems runs with
+# SHUF_K functions per node (plus ip particle alone at full size: it needs
+# only 2 K entries, one namespace per node).
+ARP_BUDGET=${ARP_BUDGET:-700}
+SHUF_K=${SHUF_K:-15}
+arp_entries() {
+	"$STOCK" -s ntable show name arp_cache 2>/dev/null |
+		sed -n 's/.* entries \([0-9]*\).*/\1/p' | head -1
+}
+arp_need() {	# SYSTEM PATTERN K
+	case $1/$2 in
+	particle*/*) echo $((2 * $3 + 2)) ;;
+	*/agg) echo $((4 * $3)) ;;
+	*) echo $((2 * $3 * $3)) ;;
+	esac
+}
+arp_fits() {	# SYSTEM PATTERN K WHAT
+	local have need
+	have=$(arp_entries); have=${have:-0}
+	need=$(arp_need "$1" "$2" "$3")
+	[ $((have + need)) -le "$ARP_BUDGET" ] && return 0
+	say "  skipped $4 $1 ($2, $3 per node): needs ~$need ARP entries, $have in use, budget $ARP_BUDGET"
+	echo "$1,$4,$2 $3 per node skipped: needs ~$need ARP entries (kernel-wide table; $have in use; budget $ARP_BUDGET)" >> "$OUT/raw/failures.csv"
+	return 1
+}
+
 fig_jobs() {
-	local rep pat i k list=() sys pf
+	local rep pat i k list=() sys pf kk
 	pf=$(perfn_anchor)
 	list=(cni "$pf")
 	[ "$PT_OK" = 1 ] && list=(particle "${list[@]}")
+	kk=$SHUF_K
+	[ "$FNS" -lt "$kk" ] && kk=$FNS
 	echo "rep,pattern,system,tenants,tenant,fns_per_node,messages,net_ns,end_ns,fail" > "$OUT/raw/jobs.csv"
 	for ((rep = 1; rep <= JOB_REPS; rep++)); do
 		for pat in agg shuffle; do
-			say "jobs: $pat repetition $rep/$JOB_REPS, $FNS functions per node ($((SECONDS - T_START)) s)"
+			k=$FNS
+			[ $pat = shuffle ] && k=$kk
+			say "jobs: $pat repetition $rep/$JOB_REPS, $k functions per node ($((SECONDS - T_START)) s)"
 			for ((i = 0; i < ${#list[@]}; i++)); do
-				k=$(((i + rep - 1) % ${#list[@]}))
-				run_tenants jobs "$pat" "${list[$k]}" 1 "$FNS" "$rep" "$OUT/raw/jobs.csv"
+				sys=${list[$(((i + rep - 1) % ${#list[@]}))]}
+				arp_fits "$sys" $pat "$k" jobs || continue
+				run_tenants jobs "$pat" "$sys" 1 "$k" "$rep" "$OUT/raw/jobs.csv"
 			done
+			if [ $pat = shuffle ] && [ "$PT_OK" = 1 ] && [ "$FNS" -gt "$kk" ] &&
+			   arp_fits particle shuffle "$FNS" jobs; then
+				run_tenants jobs shuffle particle 1 "$FNS" "$rep" "$OUT/raw/jobs.csv"
+			fi
 		done
 	done
 }
