@@ -79,6 +79,7 @@ sub stat1 {
 }
 sub med { my @x = stat1(@_); return $x[0]; }
 my $fig1md = '';
+my $fig1compact = '';
 my $fig1csv = "n,system,op,reps,median_ms,min_ms,max_ms,ratio_vs_particle\n";
 if (@N) {
 	$fig1md .= "| N | system | setup ms: median (min–max) | × ip particle | teardown ms: median (min–max) | × ip particle |\n";
@@ -110,6 +111,19 @@ if (@N) {
 	spew("$out/fig1.csv", $fig1csv);
 	spew("$out/fig1.md", $fig1md);
 
+	# compact: one row per system, setup median per N and ratio to particle
+	$fig1compact = '| setup of one job, ms (× ip particle) | ' . join(' | ', map { 'N = ' . fnum($_) } @N) . " |\n";
+	$fig1compact .= '|---|' . join('', map { '---:|' } @N) . "\n";
+	for my $s (@S) {
+		$fig1compact .= "| $NAME{$s} | " . join(' | ', map {
+			my $m = med('add', $s, $_);
+			my $p = med('add', 'particle', $_);
+			!defined $m ? '–' : $s eq 'particle' || !$p ? fms($m) : sprintf('%s (%s)', fms($m), fx($m / $p));
+		} @N) . " |\n";
+	}
+	$fig1compact .= "| teardown, ip particle | " . join(' | ', map { fms(med('del', 'particle', $_)) } @N) . " |\n"
+		if $t{del}{particle};
+
 	# plot: one data block per system, columns n median min max, add and del
 	my $dat = '';
 	my (@plots, $i);
@@ -125,20 +139,21 @@ if (@N) {
 	my %col = ('particle' => '#d62728', 'particle-anyip' => '#ff7f0e', 'paper' => '#2ca02c',
 		'perfn-batch' => '#1f77b4', 'perfn-step' => '#9467bd', 'cni' => '#8c564b');
 	my $gp = <<"EOF";
-set terminal pngcairo size 1200,520 font ",10"
+set terminal pngcairo size 1200,560 font ",10"
 set output "$out/fig1.png"
 set multiplot layout 1,2 title "Network setup of one job vs number of functions N (median, min–max), $mode run"
 set logscale xy
 set grid
 set xlabel "N (functions / pool slots)"
 set ylabel "time (ms)"
-set key top left font ",9"
 set format x "10^{%T}"
 EOF
 	for my $op (qw(add del)) {
 		my @p = grep { $_->[0] eq $op } @plots;
 		next unless @p;
 		$gp .= sprintf "set title \"%s\"\n", $op eq 'add' ? 'setup (add)' : 'teardown (del)';
+		# one key, in the empty upper right of the teardown panel
+		$gp .= $op eq 'add' ? "unset key\n" : "set key at graph 0.98, graph 0.80 right top font \",9\" box opaque\n";
 		$gp .= 'plot ' . join(", \\\n     ", map {
 			my ($o, $s, $idx) = @$_;
 			sprintf(qq{"%s/fig1.dat" index %d using 1:2:3:4 with yerrorlines lc rgb "%s" pt 7 ps 0.7 title "%s"},
@@ -405,7 +420,11 @@ $rf .= "`make bench` (quick, < 5 min) and `make bench-full` run `particle/bench/
 	. "`bench/results/` (Markdown, CSV, PNG, raw timings, machine description). Every system is measured in the same run, "
 	. "interleaved, and compared with `ip particle` in that run, so the ratios hold even on a busy machine.\n\n";
 $rf .= "Latest $mode run: $mline.\n\n";
-$rf .= "### Setup and teardown of one job with N functions\n\n$fig1md\n" if $fig1md;
+$rf .= "### Network setup of one job with N functions\n\n$fig1compact\n"
+	. "Medians of interleaved runs; per-function systems: one namespace and veth pair per function "
+	. "(paper Fig. 2, stock `ip`), CNI: `bridge` + `host-local` plugins, one ADD per function; "
+	. "paper recipe: one namespace, one veth pair moved twice, `ip -batch` of N `addr add`. "
+	. "Full table with min–max and teardown: `bench/results/latest/fig1.md`.\n\n" if $fig1md;
 $rf .= "![setup time vs N](doc/particle-bench.png)\n\n" if $fig1md;
 $rf .= "### Speed goals\n\n```\n$goals```\n\n";
 $rf .= "### Jobs on two nodes (aggregation, shuffle)\n\n$fig3md\n" if $fig3md;
