@@ -95,7 +95,12 @@ while (%kid) {
 	if (!defined $pid) {
 		chomp(my $why = $@);
 		print STDERR "pbjob: $why, killing " . scalar(keys %kid) . " processes\n";
-		for my $p (keys %kid) { kill('KILL', $p); $kid{$p}[0]{fail}++; }
+		# setup scripts stop their running command first (pbrun.pl);
+		# functions die with unshare (--kill-child)
+		for my $p (keys %kid) {
+			kill($kid{$p}[1] eq 'setup' ? 'TERM' : 'KILL', $p);
+			$kid{$p}[0]{fail}++;
+		}
 		while (waitpid(-1, 0) > 0) { }
 		%kid = ();
 		last;

@@ -70,10 +70,20 @@ sub parse_script {
 	return \@cmds;
 }
 
+# TERM/INT: stop the command that is running (and wait for it, so that the
+# caller's cleanup does not race with it), then exit.
+my $CUR = 0;
+sub stop_script {
+	if ($CUR) { kill('TERM', $CUR); waitpid($CUR, 0); }
+	POSIX::_exit(143);
+}
+
 # Run the parsed script; returns (total_ns, {label => [ns, count]}, fail).
 sub run_script {
 	my ($cmds) = @_;
 	my (%step, $fail);
+	local $SIG{TERM} = \&stop_script;
+	local $SIG{INT} = \&stop_script;
 	my $t0 = now_ns();
 	for my $c (@$cmds) {
 		if (defined $c->{netns}) { setns_net($c->{netns}); next; }
@@ -94,8 +104,10 @@ sub run_script {
 			{ no warnings "exec"; exec { $c->{argv}[0] } @{$c->{argv}}; }
 			POSIX::_exit(127);
 		}
+		$CUR = $pid;
 		waitpid($pid, 0);
 		my $st = $?;
+		$CUR = 0;
 		my $b = now_ns();
 		$step{$c->{label}}[0] += $b - $a;
 		$step{$c->{label}}[1]++;
