@@ -181,6 +181,7 @@ static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 		return -1;
 	}
 	pool = *bp;
+	pool.arg = NULL;
 	pool.first = pt_addr_add(pt_pool_network(bp), bp->plen < 31 ? 1 : 0);
 
 	while (pt_pool_room(&pool) >= job->count) {

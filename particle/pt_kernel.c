@@ -205,6 +205,7 @@ static int collect_addr(struct nlmsghdr *n, void *arg)
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a)
 		return 0;
+	memset(&f->out[f->n], 0, sizeof(f->out[f->n]));
 	f->out[f->n].family = ifa->ifa_family;
 	f->out[f->n].plen = ifa->ifa_prefixlen;
 	pt_addr_from_bytes(ifa->ifa_family, RTA_DATA(a), &f->out[f->n].first);

@@ -50,6 +50,19 @@ add50() {
 	vg -n "${T}c" particle add "$J" vtep vxlan100 count 5 pool 10.77.0.10/16
 }
 
+@test "valgrind: default pool from the bridge, then a full subnet refused" {
+	sip -n "$NA" addr add 10.88.0.1/29 dev br0
+	vg -n "$NA" particle add "$J" vtep vxlan100 count 5
+	run sip -n "$J" -o -4 addr show dev eth0
+	assert_equal "${#lines[@]}" 5
+	run --separate-stderr timeout 240 valgrind --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
+		--log-file="$VG_LOG" "$IP" -n "$NA" particle add "${T}k" vtep vxlan100 count 1
+	cat "$VG_LOG"
+	assert_equal "$status" 1
+	[ ! -s "$VG_LOG" ]
+}
+
 @test "valgrind: refused add (bad input) and rolled-back add (kernel refusal)" {
 	run --separate-stderr timeout 240 valgrind --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
