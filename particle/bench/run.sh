@@ -37,6 +37,8 @@ PERL=$(command -v perl)
 NSENTER=$(command -v nsenter)
 UNSHARE=$(command -v unshare)
 IPERF3=$(command -v iperf3 || true)
+BRIDGE=${STOCK%/ip}/bridge
+[ -x "$BRIDGE" ] || BRIDGE=$(command -v bridge)
 
 MODE=quick REPS= ONLY= FNS= OUT= PUBLISH=0
 usage() {
@@ -204,7 +206,7 @@ make_nodes() {
 		} > "$b"
 		"$STOCK" -n "$ID-v$x" -batch "$b" || return 1
 		for vni in 100 101 102 103 104 105; do
-			bridge -n "$ID-v$x" fdb append 00:00:00:00:00:00 dev vx$vni dst $peer || return 1
+			"$BRIDGE" -n "$ID-v$x" fdb append 00:00:00:00:00:00 dev vx$vni dst $peer || return 1
 		done
 		"$STOCK" -n "$ID-h$x" link set lo up || return 1
 	done
