@@ -121,7 +121,7 @@ if (@N) {
 			!defined $m ? '–' : $s eq 'particle' || !$p ? fms($m) : sprintf('%s (%s)', fms($m), fx($m / $p));
 		} @N) . " |\n";
 	}
-	$fig1compact .= "| teardown, ip particle | " . join(' | ', map { fms(med('del', 'particle', $_)) } @N) . " |\n"
+	$fig1compact .= "| teardown, ip particle | " . join(' | ', map { my $v = med('del', 'particle', $_); defined $v ? fms($v) : '–' } @N) . " |\n"
 		if $t{del}{particle};
 
 	# plot: one data block per system, columns n median min max, add and del

@@ -857,7 +857,7 @@ echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"
 if [ "$PUBLISH" = 1 ]; then
 	cp "$OUT/README-figures.md" "$HERE/README-figures.md"
-	[ -f "$OUT/fig1.png" ] && cp "$OUT/fig1.png" "$TOP/doc/particle-bench.png"
+	[ -f "$OUT/fig1.png" ] && mkdir -p "$TOP/doc" && cp "$OUT/fig1.png" "$TOP/doc/particle-bench.png"
 	say "published particle/bench/README-figures.md and doc/particle-bench.png"
 fi
 say "done in $((SECONDS - T_START)) s: $OUT/summary.md"
