@@ -228,11 +228,16 @@ ring() {
 	run pip particle help
 	[[ $output == *anyip* ]] || fail "ip particle has no 'mode anyip' yet: $output"
 	ring anyip y 11
-	# the anyip job answers ARP for every pool address, with one MAC
-	run "$LAB_IP" -n "$P-y2" neigh show
-	echo "$output"
+	# the anyip job answered ARP for each of its functions' addresses with
+	# its one MAC: the leader on node 2 has them all behind job y1's MAC
+	local k mac1
+	mac1=$(job_mac "$P-y1")
+	for k in $(seq 17 25); do
+		run "$LAB_IP" -n "$P-y2" neigh show 172.31.11.$k
+		assert_output --partial "lladdr $mac1"
+	done
 	run "$LAB_IP" -n "$P-y1" neigh show 172.31.11.32
-	assert_output --partial "$(job_mac "$P-y2")"
+	assert_output --partial "lladdr $(job_mac "$P-y2")"
 }
 
 @test "evpn tenants: VNI 100 and 200 isolated, also with overlapping pools; no way to nodes or host" {
@@ -364,7 +369,7 @@ ring() {
 }
 
 @test "static lab: head-end replication without control plane, per-function and particle; down leaves nothing" {
-	local S=${P}s
+	local S=${P}s k failed
 	run "$LAB_SH" up --prefix "$S" --nodes 3 --mode static
 	assert_success
 	run bridge -n "$S-n1" fdb show dev vxlan100
@@ -380,7 +385,13 @@ ring() {
 		lab_fn "$S-j3" "172.31.40.$((30 + k))" 172.31.40.1 7000 30 &
 		PIDS+=($!)
 	done
-	wait "${PIDS[@]:1}"
+	failed=0
+	for k in "${PIDS[@]:1}"; do wait "$k" || failed=$((failed + 1)); done
+	if [ "$failed" != 0 ]; then
+		for k in 1 2 3; do bridge -n "$S-n$k" fdb show dev vxlan100; done
+		"$LAB_IP" -n "$S-j3" neigh show
+		cat "$BATS_TEST_TMPDIR/$S-f1.log"
+	fi
 	run lab_reached "$BATS_TEST_TMPDIR/$S-f1.log"
 	assert_equal "$(wc -l <<<"$output")" 3
 	run "$LAB_SH" down --prefix "$S"

@@ -125,7 +125,7 @@ leader_up() {
 	else
 		lab_pf_add "$P-n1" "$P-L" pfL br100 "$LEADER/16"
 	fi
-	LPID=$(lab_leader "$P-L" "$LEADER" "$PORT" "$WORK/leader.log")
+	LPID=$(lab_fast_leader "$P-L" "$LEADER" "$PORT" "$WORK/leader.log")
 	# one ARP broadcast from the leader so that its MAC is learned and
 	# (evpn) advertised before the clock starts
 	"$LAB_IP" netns exec "$P-L" socat -u OPEN:/dev/null \
@@ -157,27 +157,35 @@ leader_down() {
 	fi
 }
 
-addr_of() { lab_ipv4_add "172.31.$1.0" "$2"; }	# node N, function k (1..)
+# node N, function k (1..250): 172.31.N.k
+# the function launcher: fnlaunch.c compiled here if there is a compiler,
+# else its python twin (slower to fork: it inflates both variants alike)
+if command -v cc >/dev/null && cc -O2 -o "$WORK/fnlaunch" "$LAB_DIR/fnlaunch.c" 2>"$WORK/cc.log"; then
+	FNLAUNCH=("$WORK/fnlaunch" "$LEADER" "$PORT" 200 0.1 0.5)
+else
+	FNLAUNCH=(python3 "$LAB_DIR/fnlaunch.py" "$LEADER" "$PORT" 200 0.1 0.5)
+fi
 
-# one node's part of the aggregation job
+# one node's part of the aggregation job: the network, and the functions
+# started (by one launcher per node) as soon as their network is there
 node_particle() {
-	local n=$1 k pids=()
-	pip -n "$P-n$n" particle add "$P-j$n" vtep vxlan100 count "$per_node" \
-		pool "$(addr_of "$n" 1)/16" >/dev/null || return 1
-	for k in $(seq 1 "$per_node"); do
-		lab_fn_nsenter "/run/netns/$P-j$n" "$(addr_of "$n" "$k")" "$LEADER" "$PORT" 200 &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
+	local n=$1
+	{
+		pip -n "$P-n$n" particle add "$P-j$n" vtep vxlan100 count "$per_node" \
+			pool "172.31.$n.1/16" >/dev/null || exit 1
+		for ((k = 1; k <= per_node; k++)); do
+			echo "/run/netns/$P-j$n 172.31.$n.$k"
+		done
+	} | "${FNLAUNCH[@]}"
 }
 node_pf() {
-	local n=$1 k pids=()
-	for k in $(seq 1 "$per_node"); do
-		lab_pf_add "$P-n$n" "$P-f$n-$k" "pf$k" br100 "$(addr_of "$n" "$k")/16" || return 1
-		lab_fn_nsenter "/run/netns/$P-f$n-$k" "$(addr_of "$n" "$k")" "$LEADER" "$PORT" 200 &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
+	local n=$1
+	{
+		for ((k = 1; k <= per_node; k++)); do
+			lab_pf_add "$P-n$n" "$P-f$n-$k" "pf$k" br100 "172.31.$n.$k/16" || exit 1
+			echo "/run/netns/$P-f$n-$k 172.31.$n.$k"
+		done
+	} | "${FNLAUNCH[@]}"
 }
 node_cleanup() {
 	local v=$1 n=$2 k
@@ -209,7 +217,7 @@ aggregate() {
 	for n in $(seq 1 "$k"); do node_cleanup "$v" "$n" & done
 	wait
 	leader_down "$v"
-	wait_clean "$k"
+	[ "$CUR_MODE" != evpn ] || wait_clean "$k"
 	if [ -n "$ok" ]; then
 		elapsed "$t0" "$t1"
 	else
@@ -224,6 +232,7 @@ declare -A RES
 say "# particle/lab/bench.sh $(date -u +%FT%TZ) on $(uname -r), $(nproc) cores"
 say "# ip: $IP; frr: $(dpkg-query -W -f='${Version}' frr 2>/dev/null)"
 say "# aggregation: $per_node functions per node -> one leader on node 1; median of $reps"
+say "# functions started by ${FNLAUNCH[0]##*/}; leader: fnlaunch.py --serve"
 if ! has_particle; then
 	say "# NOTE: $IP has no working 'particle' object; particle variant skipped"
 	variants=${variants//particle/}
@@ -231,6 +240,7 @@ fi
 for m in $modes; do
 	for k in $nodes_list; do
 		lab_up "$m" "$k"
+		CUR_MODE=$m
 		for v in $variants; do
 			vals=()
 			for r in $(seq 1 "$reps"); do
@@ -290,18 +300,20 @@ done
 
 # converge_once FLOOD: add a job on node 1 with a listener, probe from a
 # long-lived particle job on node 2 until a connection gets through.
-conv_probe() {	# in node 2's prober namespace: one connection attempt
+conv_probe() {	# in node 2's prober namespace: one connection attempt to $1
 	nsenter --net="/run/netns/$P-B" socat -u OPEN:/dev/null \
-		"TCP:172.31.1.1:$PORT,bind=172.31.2.1,connect-timeout=0.02" >/dev/null 2>&1
+		"TCP:$1:$PORT,bind=172.31.2.1,connect-timeout=0.02" >/dev/null 2>&1
 }
+# converge_once R: the job gets a fresh address each run (a reused address
+# behind a new MAC would wait for the prober's ARP entry to go stale)
 converge_once() {
-	local t0 t1 t2= pid mac deadline
-	pip -n "$P-n1" particle add "$P-A" vtep vxlan100 count 1 pool 172.31.1.1/16 >/dev/null
+	local t0 t1 t2= pid mac deadline a=172.31.1.$((10 + $1))
+	pip -n "$P-n1" particle add "$P-A" vtep vxlan100 count 1 pool "$a/16" >/dev/null
 	t0=$(now)
-	pid=$(lab_leader "$P-A" 172.31.1.1 "$PORT" "$WORK/conv.log")
+	pid=$(lab_leader "$P-A" "$a" "$PORT" "$WORK/conv.log")
 	mac=$("$LAB_IP" -n "$P-A" -br link show eth0 | awk '{ print $3 }')
 	deadline=$((SECONDS + 20))
-	until conv_probe; do
+	until conv_probe "$a"; do
 		[ -n "$t2" ] || ! bridge -n "$P-n2" fdb show dev vxlan100 | grep -q "^$mac dst" || t2=$(now)
 		[ "$SECONDS" -lt "$deadline" ] || { t1=; break; }
 	done
@@ -330,11 +342,11 @@ if [ "$converge" = 1 ] && has_particle && [[ " $modes " == *" evpn "* ]]; then
 		lab_up evpn 2 --uu-flood "$flood"
 		pip -n "$P-n2" particle add "$P-B" vtep vxlan100 count 1 pool 172.31.2.1/16 >/dev/null
 		# make the prober's MAC known everywhere first
-		conv_probe || true
+		conv_probe 172.31.1.1 || true
 		sleep 1
 		conn=() fdb=()
 		for r in $(seq 1 "$conv_runs"); do
-			read -r c f < <(converge_once)
+			read -r c f < <(converge_once "$r")
 			echo "evpn-uuflood-$flood,converge,2,1,$r,$c" >>"$CSV"
 			[ "$c" = fail ] || conn+=("$c")
 			[ "$f" = nan ] || fdb+=("$f")

@@ -48,6 +48,15 @@ lab_leader() {
 	echo $!
 }
 
+# lab_fast_leader NETNS ADDR PORT LOG: the same, without a fork per
+# connection (fnlaunch.py --serve); prints its pid.
+lab_fast_leader() {
+	: >"$4"
+	"$LAB_IP" netns exec "$1" python3 "$LAB_DIR/fnlaunch.py" --serve "$2" "$3" "$4" \
+		</dev/null >/dev/null 2>&1 &
+	echo $!
+}
+
 # lab_reached LOG: the distinct source addresses the leader has accepted
 lab_reached() {
 	sed -n 's/.*accepting connection from AF=[0-9]* \[\{0,1\}\([0-9a-fA-F.:]*[0-9a-fA-F]\)\]\{0,1\}:[0-9]* on.*/\1/p' "$1" | sort -u
