@@ -318,10 +318,10 @@ ring() {
 		live+=("$n:$j")
 		macs+=("$(job_mac "$j")")
 		# a frame from the job (its MAC is learned by the bridge)
-		lab_fn "$j" "172.31.$((31 + i / 100)).$((2 * (i % 100) + 2))" 172.31.30.1 7000 1 &
+		lab_fn "$j" "172.31.$((31 + i / 100)).$((2 * (i % 100) + 2))" 172.31.30.1 7000 5 &
 		PIDS+=($!)
-		# keep at most 10 alive: add and delete interleave
-		if [ ${#live[@]} -gt 10 ]; then
+		# keep at most 20 alive: add and delete interleave
+		if [ ${#live[@]} -gt 20 ]; then
 			lab_kill_ns "${live[0]#*:}"
 			run pip -n "$(node "${live[0]%%:*}")" particle del "${live[0]#*:}"
 			[ "$status" = 0 ] || fail "del ${live[0]}: $output"
@@ -333,8 +333,12 @@ ring() {
 		run pip -n "$(node "${j%%:*}")" particle del "${j#*:}"
 		[ "$status" = 0 ] || fail "del $j: $output"
 	done
+	# with unknown-unicast flooding off, a job on node 2 or 3 that got its
+	# connection through had its MAC route installed on node 1: the churn
+	# really went through BGP (some jobs are deleted before they connect)
 	run lab_reached "$BATS_TEST_TMPDIR/$P-cL.log"
-	echo "# $(wc -l <<<"$output") of 200 churned jobs reached the listener"
+	echo "# $(wc -l <<<"$output") of 200 churned jobs reached the listener" >&3
+	[ "$(wc -l <<<"$output")" -ge 100 ] || fail "only $(wc -l <<<"$output") of 200 churned jobs reached the listener"
 	# what the control plane must converge to: none of the 200 MACs anywhere
 	printf '%s\n' "${macs[@]}" >"$BATS_TEST_TMPDIR/macs"
 	stale() {

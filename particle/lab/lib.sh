@@ -107,7 +107,7 @@ lab_ipv4_add() {
 lab_kill() {
 	local p i
 	[ $# -gt 0 ] || return 0
-	kill "$@" 2>/dev/null
+	kill "$@" 2>/dev/null || true	# some may be gone already
 	for i in $(seq 1 30); do
 		for p in "$@"; do
 			kill -0 "$p" 2>/dev/null && break
@@ -116,7 +116,7 @@ lab_kill() {
 		[ -n "$p" ] || return 0
 		sleep 0.1
 	done
-	kill -9 "$@" 2>/dev/null
+	kill -9 "$@" 2>/dev/null || true
 	return 0
 }
 
