@@ -163,15 +163,14 @@ int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		       unsigned int plen);
 int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		       int ifindex, const struct pt_addr *a);
+int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
+		   int family, const struct pt_addr *gw);
+int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex);
 
 /* pt_install.c */
 int pt_pool_requests(struct pt_batch *b, struct rtnl_handle *rth,
 		     const struct pt_job *job, int ifindex, __u32 old_count,
 		     __u32 new_count);
-int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
-		   int family, const struct pt_addr *gw);
-int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex);
-
 /* pt_netns.c */
 extern int pt_saved_mntns;
 int pt_netns_exists(const char *name);
@@ -179,6 +178,16 @@ int pt_netns_create(const char *name, struct rtnl_handle *job_rth,
 		    int *nsfd, bool proxy_nd);
 int pt_netns_remove(const char *name);
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
+
+/* An RTM_*LINK request with room for attributes (a veth peer included). */
+struct pt_link_req {
+	struct nlmsghdr n;
+	struct ifinfomsg ifi;
+	char buf[1024];
+};
+
+void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
+		      int ifindex);
 
 /* pt_kernel.c: facts read from the kernel */
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,

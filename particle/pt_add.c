@@ -302,27 +302,7 @@ static int plan_add(struct pt_plan *plan)
 static int add_port(struct pt_plan *plan, int nsfd)
 {
 	const struct pt_job *job = plan->job;
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[1024];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_type = RTM_NEWLINK,
-		.n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_change = IFF_UP,
-		.ifi.ifi_flags = IFF_UP,
-	};
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[512];
-	} alias = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_type = RTM_NEWLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-	};
+	struct pt_link_req req, alias;
 	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *linkinfo, *data, *peer;
 	char record[256];
@@ -330,6 +310,9 @@ static int add_port(struct pt_plan *plan, int nsfd)
 	int err;
 
 	/* the port, born on the bridge, with its peer born in the job */
+	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	req.ifi.ifi_change = IFF_UP;
+	req.ifi.ifi_flags = IFF_UP;
 	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, job->port,
 		  strlen(job->port) + 1);
 	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
@@ -357,6 +340,7 @@ static int add_port(struct pt_plan *plan, int nsfd)
 			 job->name);
 		return -1;
 	}
+	pt_link_req_init(&alias, RTM_NEWLINK, 0, 0);
 	addattr_l(&alias.n, sizeof(alias), IFLA_IFNAME, job->port,
 		  strlen(job->port) + 1);
 	addattr_l(&alias.n, sizeof(alias), IFLA_IFALIAS, record,

@@ -171,21 +171,12 @@ int pt_do_flush(int argc, char **argv)
 
 static int set_record(const struct pt_found *f, const struct pt_job *job)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[512];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.n.nlmsg_type = RTM_NEWLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = f->port_ifindex,
-	};
+	struct pt_link_req req;
 	char record[256];
 
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
+	pt_link_req_init(&req, RTM_NEWLINK, 0, f->port_ifindex);
 	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
 	return pt_talk(&rth, &req.n) ? -2 : 0;
 }

@@ -16,6 +16,17 @@
 #include "utils.h"
 #include "particle.h"
 
+void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
+		      int ifindex)
+{
+	memset(req, 0, sizeof(*req));
+	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req->n.nlmsg_type = type;
+	req->n.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->ifi.ifi_family = AF_UNSPEC;
+	req->ifi.ifi_index = ifindex;
+}
+
 static void link_from_msg(struct nlmsghdr *n, struct pt_link *link)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
@@ -50,20 +61,11 @@ static void link_from_msg(struct nlmsghdr *n, struct pt_link *link)
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
 		struct pt_link *link)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[64];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.n.nlmsg_type = RTM_GETLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = ifindex,
-	};
+	struct pt_link_req req;
 	struct nlmsghdr *answer;
 	int err;
 
+	pt_link_req_init(&req, RTM_GETLINK, 0, ifindex);
 	if (name)
 		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
 			  strlen(name) + 1);
@@ -233,17 +235,7 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 		 __u32 *mtu)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[64];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.n.nlmsg_type = RTM_GETLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = f->peer_ifindex,
-	};
+	struct pt_link_req req;
 	struct rtattr *tb[IFLA_MAX + 1];
 	struct nlmsghdr *answer;
 	struct ifinfomsg *ifi;
@@ -251,6 +243,7 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 
 	if (f->peer_nsid < 0 || !f->peer_ifindex)
 		return -1;
+	pt_link_req_init(&req, RTM_GETLINK, 0, f->peer_ifindex);
 	addattr32(&req.n, sizeof(req), IFLA_TARGET_NETNSID, f->peer_nsid);
 	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer);
@@ -284,18 +277,9 @@ int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n)
 /* Remove a device by index or name; its veth peer goes with it. */
 int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[64];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.n.nlmsg_type = RTM_DELLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = ifindex,
-	};
+	struct pt_link_req req;
 
+	pt_link_req_init(&req, RTM_DELLINK, 0, ifindex);
 	if (name)
 		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
 			  strlen(name) + 1);
@@ -305,18 +289,9 @@ int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
 /* Change master (-1: leave, 0: none) and up/down (-1: leave) of a device. */
 int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[64];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST,
-		.n.nlmsg_type = RTM_NEWLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = ifindex,
-	};
+	struct pt_link_req req;
 
+	pt_link_req_init(&req, RTM_NEWLINK, 0, ifindex);
 	if (master >= 0)
 		addattr32(&req.n, sizeof(req), IFLA_MASTER, master);
 	if (up >= 0) {
@@ -329,21 +304,13 @@ int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
 /* A new bridge, up; returns its ifindex or a negative errno. */
 int pt_bridge_create(struct rtnl_handle *rth, const char *name)
 {
-	struct {
-		struct nlmsghdr n;
-		struct ifinfomsg ifi;
-		char buf[256];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL,
-		.n.nlmsg_type = RTM_NEWLINK,
-		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_change = IFF_UP,
-		.ifi.ifi_flags = IFF_UP,
-	};
+	struct pt_link_req req;
 	struct rtattr *linkinfo;
 	int err;
 
+	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	req.ifi.ifi_change = IFF_UP;
+	req.ifi.ifi_flags = IFF_UP;
 	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name, strlen(name) + 1);
 	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
 	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);

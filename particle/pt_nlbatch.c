@@ -316,6 +316,37 @@ int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 	return pt_batch_add(b, rth, &req.n);
 }
 
+struct route_req {
+	struct nlmsghdr n;
+	struct rtmsg r;
+	char buf[128];
+};
+
+static void route_req_init(struct route_req *req, int cmd, int family,
+			   int ifindex, __u8 table, __u8 type, __u8 scope)
+{
+	memset(req, 0, sizeof(*req));
+	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req->n.nlmsg_type = cmd;
+	if (cmd == RTM_NEWROUTE)
+		req->n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	req->r.rtm_family = family;
+	req->r.rtm_table = table;
+	req->r.rtm_protocol = RTPROT_STATIC;
+	req->r.rtm_type = type;
+	req->r.rtm_scope = scope;
+	addattr32(&req->n, sizeof(*req), RTA_OIF, ifindex);
+}
+
+static void add_addr_attr(struct nlmsghdr *n, size_t maxlen, int type,
+			  int family, const struct pt_addr *a)
+{
+	__u8 raw[16];
+
+	pt_addr_to_bytes(family, a, raw);
+	addattr_l(n, maxlen, type, raw, family == AF_INET6 ? 16 : 4);
+}
+
 /*
  * anyip: a local route makes a whole block local to the job namespace, so
  * the kernel delivers to and answers ARP for every address in it.  Our
@@ -325,29 +356,36 @@ int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		       int ifindex, int family, const struct pt_addr *net,
 		       unsigned int plen)
 {
-	struct {
-		struct nlmsghdr n;
-		struct rtmsg r;
-		char buf[128];
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
-		.n.nlmsg_type = cmd,
-		.n.nlmsg_flags = cmd == RTM_NEWROUTE ?
-				 NLM_F_CREATE | NLM_F_EXCL : 0,
-		.r.rtm_family = family,
-		.r.rtm_dst_len = plen,
-		.r.rtm_table = RT_TABLE_LOCAL,
-		.r.rtm_protocol = RTPROT_STATIC,
-		.r.rtm_scope = RT_SCOPE_HOST,
-		.r.rtm_type = RTN_LOCAL,
-	};
-	__u8 raw[16];
+	struct route_req req;
 
-	pt_addr_to_bytes(family, net, raw);
-	addattr_l(&req.n, sizeof(req), RTA_DST, raw,
-		  family == AF_INET6 ? 16 : 4);
-	addattr32(&req.n, sizeof(req), RTA_OIF, ifindex);
+	route_req_init(&req, cmd, family, ifindex, RT_TABLE_LOCAL, RTN_LOCAL,
+		       RT_SCOPE_HOST);
+	req.r.rtm_dst_len = plen;
+	add_addr_attr(&req.n, sizeof(req), RTA_DST, family, net);
 	addattr32(&req.n, sizeof(req), RTA_PRIORITY, 1);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/* Default route of the job namespace. */
+int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
+		   int family, const struct pt_addr *gw)
+{
+	struct route_req req;
+
+	route_req_init(&req, RTM_NEWROUTE, family, ifindex, RT_TABLE_MAIN,
+		       RTN_UNICAST, RT_SCOPE_UNIVERSE);
+	add_addr_attr(&req.n, sizeof(req), RTA_GATEWAY, family, gw);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/* Set a device up: lo and eth0 of a new job. */
+int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex)
+{
+	struct pt_link_req req;
+
+	pt_link_req_init(&req, RTM_NEWLINK, 0, ifindex);
+	req.ifi.ifi_change = IFF_UP;
+	req.ifi.ifi_flags = IFF_UP;
 	return pt_batch_add(b, rth, &req.n);
 }
 
@@ -369,9 +407,6 @@ int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		.nd.ndm_ifindex = ifindex,
 		.nd.ndm_state = NUD_PERMANENT,
 	};
-	__u8 raw[16];
-
-	pt_addr_to_bytes(AF_INET6, a, raw);
-	addattr_l(&req.n, sizeof(req), NDA_DST, raw, 16);
+	add_addr_attr(&req.n, sizeof(req), NDA_DST, AF_INET6, a);
 	return pt_batch_add(b, rth, &req.n);
 }
