@@ -11,8 +11,9 @@ for group in "$@"; do
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
 			valgrind util-linux procps jq kmod man-db groff-base
 			bash-completion" ;;
+	# bench: perl for Time::HiRes (perl-base lacks it; pbrun.pl needs it)
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
-			iperf3 socat jq util-linux procps" ;;
+			iperf3 socat jq util-linux procps perl" ;;
 	deb)	pkgs="$pkgs dpkg-dev devscripts debhelper quilt fakeroot
 			debootstrap build-essential bison flex pkg-config po-debconf
 			libxtables-dev libatm1-dev libbsd-dev libbpf-dev libcap-dev

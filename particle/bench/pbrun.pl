@@ -20,6 +20,9 @@
 # Output (STATSFILE or stdout):
 #   total NS
 #   step LABEL NS COUNT        (sum of the lines with that label)
+#   cpu LABEL USER_NS SYS_NS   (CPU time of those commands and the children
+#                               they waited for: getrusage(RUSAGE_CHILDREN)
+#                               read outside the timed interval)
 # A failing line stops the script: "fail LINENO STATUS" is written, exit 1.
 use strict;
 use warnings;
@@ -28,8 +31,27 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
 my %SYS_SETNS = (x86_64 => 308, aarch64 => 268, i686 => 346, i386 => 346,
 	armv7l => 375, riscv64 => 268, ppc64le => 350, s390x => 339);
+my %SYS_GETRUSAGE = (x86_64 => 98, aarch64 => 165, i686 => 77, i386 => 77,
+	armv7l => 77, riscv64 => 165, ppc64le => 77, s390x => 77);
+my $NR_GETRUSAGE = $SYS_GETRUSAGE{(POSIX::uname())[4]};
+my $CLK_TCK = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 
 sub now_ns { return int(clock_gettime(CLOCK_MONOTONIC) * 1e9); }
+
+# CPU time of the waited-for children so far: (user_ns, sys_ns).
+# getrusage(RUSAGE_CHILDREN) has microseconds; POSIX::times (clock ticks,
+# 10 ms) where the syscall number is not known.
+sub children_cpu {
+	if ($NR_GETRUSAGE) {
+		my $ru = "\0" x 256;	# struct rusage: two timevals, then longs
+		if (syscall($NR_GETRUSAGE, -1, $ru) == 0) {
+			my ($us, $uu, $ss, $su) = unpack('l!4', $ru);
+			return (($us * 1e6 + $uu) * 1000, ($ss * 1e6 + $su) * 1000);
+		}
+	}
+	my (undef, undef, undef, $cu, $cs) = POSIX::times();
+	return ($cu * 1e9 / $CLK_TCK, $cs * 1e9 / $CLK_TCK);
+}
 
 sub setns_net {
 	my ($name) = @_;
@@ -87,6 +109,7 @@ sub run_script {
 	my $t0 = now_ns();
 	for my $c (@$cmds) {
 		if (defined $c->{netns}) { setns_net($c->{netns}); next; }
+		my ($ua, $sa) = children_cpu();
 		my $a = now_ns();
 		my $pid = fork();
 		die "pbrun: fork: $!\n" unless defined $pid;
@@ -109,8 +132,11 @@ sub run_script {
 		my $st = $?;
 		$CUR = 0;
 		my $b = now_ns();
+		my ($ub, $sb) = children_cpu();
 		$step{$c->{label}}[0] += $b - $a;
 		$step{$c->{label}}[1]++;
+		$step{$c->{label}}[2] += $ub - $ua;
+		$step{$c->{label}}[3] += $sb - $sa;
 		if ($st != 0) {
 			$fail = "fail $c->{line} " . ($st >> 8) . " @{$c->{argv}}";
 			last;
@@ -124,6 +150,7 @@ sub format_stats {
 	my ($total, $step, $fail) = @_;
 	my $s = "total $total\n";
 	$s .= "step $_ $step->{$_}[0] $step->{$_}[1]\n" for sort keys %$step;
+	$s .= sprintf("cpu %s %.0f %.0f\n", $_, $step->{$_}[2], $step->{$_}[3]) for sort keys %$step;
 	$s .= "$fail\n" if $fail;
 	return $s;
 }

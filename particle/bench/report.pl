@@ -352,6 +352,64 @@ if (@P) {
 	spew("$out/fig5.md", $fig5md);
 }
 
+# ---------------------------------------------------------------- figure 6
+# Pool cost (issue 4): anyip with a big pool vs addrs with 10,000 addresses,
+# user vs system CPU of the addrs add, and the kernel's own batch insert.
+my $fig6md = '';
+my (%pool, $pool_reps);	# $pool{sys}{n}{ms|user|sys|share} = [per run]
+for my $r (readcsv("$raw/pools.csv")) {
+	next unless $r->{op} eq 'add';
+	my $p = $pool{$r->{system}}{$r->{n}} //= {};
+	push @{$p->{ms}}, $r->{ns} / 1e6;
+	push @{$p->{user}}, $r->{user_ns} / 1e6;
+	push @{$p->{sys}}, $r->{sys_ns} / 1e6;
+	push @{$p->{share}}, $r->{user_ns} / ($r->{user_ns} + $r->{sys_ns})
+		if $r->{user_ns} + $r->{sys_ns} > 0;
+}
+my $pool_addrs = $cfg{pool_addrs} // 10000;
+my $pool_anyip = $cfg{pool_anyip} // 100000;
+sub pool1 {	# SYS N -> (median ms, min, max, user ms, sys ms, user share, runs)
+	my ($s, $n) = @_;
+	my $p = $pool{$s}{$n} or return;
+	return (median(@{$p->{ms}}), min(@{$p->{ms}}), max(@{$p->{ms}}), median(@{$p->{user}}),
+		median(@{$p->{sys}}), median(@{$p->{share} || []}), scalar @{$p->{ms}});
+}
+if (%pool) {
+	my @rows = (['particle-anyip', $pool_anyip, 'ip particle, mode anyip'],
+		['particle', $pool_addrs, 'ip particle, mode addrs'],
+		['kbatch', $pool_addrs, "kernel's own batch insert: stock `ip -batch` of " . fnum($pool_addrs) . ' `addr add`, one device']);
+	my $csv = "mode,count,runs,median_ms,min_ms,max_ms,user_ms,sys_ms,user_share\n";
+	$fig6md .= "| mode | count | setup ms: median | min–max | user ms | sys ms |\n|---|---:|---:|---:|---:|---:|\n";
+	for my $row (@rows) {
+		my ($s, $n, $label) = @$row;
+		my @x = pool1($s, $n);
+		$pool_reps = $x[6] if @x && (!defined $pool_reps || $x[6] > $pool_reps);
+		$fig6md .= @x ? sprintf("| %s | %s | %s | %s–%s | %s | %s |\n", $label, fnum($n), fms($x[0]),
+			fms($x[1]), fms($x[2]), fms($x[3]), fms($x[4]))
+			: sprintf("| %s | %s | n/a | | | |\n", $label, fnum($n));
+		$csv .= sprintf("%s,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s\n", $s, $n, $x[6], @x[0..4],
+			defined $x[5] ? sprintf('%.4f', $x[5]) : '') if @x;
+	}
+	my @a = pool1('particle-anyip', $pool_anyip);
+	my @p = pool1('particle', $pool_addrs);
+	my @k = pool1('kbatch', $pool_addrs);
+	$fig6md .= "\nMedians of " . ($pool_reps // 0) . " interleaved runs on one node (the three round-robin in every repetition, "
+		. "ip particle on the same vtep). user/sys: CPU time of the timed process and the helpers it waits for "
+		. "(getrusage of the runner's children, outside the timed interval), medians. The kernel's batch runs in a scratch "
+		. "namespace of ours on one end of a veth pair (both ends up), built before the clock starts; it adds as many "
+		. "consecutive addresses (" . fnum($pool_addrs) . ") with the same prefix length (/16) as the addrs pool, "
+		. "one request and one ACK per address.";
+	$fig6md .= sprintf(' anyip %s slots / addrs %s: %s.', fnum($pool_anyip), fnum($pool_addrs), fx($a[0] / $p[0]))
+		if @a && @p && $p[0];
+	$fig6md .= sprintf(' addrs / kernel batch: %s (wall), %s (system CPU).', fx($p[0] / $k[0]),
+		$k[4] ? fx($p[4] / $k[4]) : 'n/a') if @p && @k && $k[0];
+	$fig6md .= sprintf(' User-space share of the addrs add: %s (median of the runs\' user / (user + sys)).',
+		defined $p[5] ? sprintf('%.1f %%', 100 * $p[5]) : 'n/a') if @p;
+	$fig6md .= "\n";
+	spew("$out/fig6.csv", $csv);
+	spew("$out/fig6.md", $fig6md);
+}
+
 # ---------------------------------------------------------------- goals
 my @goals;
 sub goal {
@@ -391,6 +449,28 @@ sub goal {
 	goal(defined $tput_ratio ? $tput_ratio >= 0.95 : undef, 'throughput particle / per-function veth',
 		defined $tput_ratio ? sprintf('%.3f', $tput_ratio) : undef, '≥ 0.95',
 		defined $tput_ratio ? '' : 'not measured');
+
+	# figure 6 (issue 4): own wording, one line each
+	my @a = pool1('particle-anyip', $pool_anyip);
+	my @p = pool1('particle', $pool_addrs);
+	my @k = pool1('kbatch', $pool_addrs);
+	my $why = %pool ? 'not measured (see failures)' : 'not measured (figure pools not run)';
+	push @goals, @a && @p
+		? sprintf('%s anyip count %d faster than addrs count %d: %s ms vs %s ms -- %s, medians of %d runs',
+			$a[0] < $p[0] ? 'PASS' : 'MISS', $pool_anyip, $pool_addrs, fms($a[0]), fms($p[0]),
+			fx($a[0] / $p[0]), min($a[6], $p[6]))
+		: sprintf('n/a  anyip count %d faster than addrs count %d: n/a -- %s', $pool_anyip, $pool_addrs,
+			$cfg{anyip} || !%pool ? $why : 'mode anyip not supported');
+	push @goals, @p && defined $p[5]
+		? sprintf('%s addrs count %d user-space share of CPU: %.1f %% (goal ≤ 20 %%) -- user %s ms, sys %s ms',
+			100 * $p[5] <= 20 ? 'PASS' : 'MISS', $pool_addrs, 100 * $p[5], fms($p[3]), fms($p[4]))
+		: sprintf('n/a  addrs count %d user-space share of CPU: n/a (goal ≤ 20 %%) -- %s', $pool_addrs, $why);
+	push @goals, @p && @k && $k[0]
+		? sprintf("%s addrs count %d vs the kernel's own batch insert: %s ms vs %s ms (goal: no slower) -- %s; "
+			. 'PASS up to 1.05×, 5 %% being the noise allowance; system CPU %s ms vs %s ms',
+			$p[0] <= 1.05 * $k[0] ? 'PASS' : 'MISS', $pool_addrs, fms($p[0]), fms($k[0]), fx($p[0] / $k[0]),
+			fms($p[4]), fms($k[4]))
+		: sprintf("n/a  addrs count %d vs the kernel's own batch insert: n/a (goal: no slower) -- %s", $pool_addrs, $why);
 }
 my $goals = join("\n", @goals) . "\n";
 spew("$out/goals.txt", $goals);
@@ -411,6 +491,7 @@ $sum .= "## 2. Step breakdown\n\n$fig2md\n" if $fig2md;
 $sum .= "## 3. Aggregation and shuffle on two nodes (§5.1)\n\n$fig3md\n" if $fig3md;
 $sum .= "## 4. Multi-tenancy (Table 6)\n\n$fig4md\n" if $fig4md;
 $sum .= "## 5. Throughput (§5.5)\n\n$fig5md\n" if $fig5md;
+$sum .= "## 6. Pool cost (issue 4)\n\n$fig6md\n" if $fig6md;
 $sum .= "## Failures and skipped measurements\n\n```\n$fail```\n" if $fail =~ /\S/;
 spew("$out/summary.md", $sum);
 
@@ -430,5 +511,6 @@ $rf .= "### Speed goals\n\n```\n$goals```\n\n";
 $rf .= "### Jobs on two nodes (aggregation, shuffle)\n\n$fig3md\n" if $fig3md;
 $rf .= "### Multi-tenancy\n\n$fig4md\n" if $fig4md;
 $rf .= "### Throughput\n\n$fig5md\n" if $fig5md;
+$rf .= "### Pool cost: anyip vs addrs, and the kernel's own insert\n\n$fig6md\n" if $fig6md;
 spew("$out/README-figures.md", $rf);
 print $goals;

@@ -21,6 +21,9 @@
 #   jobs     3. aggregation and shuffle on two nodes    fig3.*
 #   tenants  4. multi-tenancy (Table 6)                 fig4.*
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
+#   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
+#               addrs 10,000, user/sys CPU of the add, and the kernel's own
+#               batch insert of 10,000 such addresses (stock ip -batch)
 # and the spec's speed goals as PASS/MISS lines (goals.txt).
 #
 # Everything runs in namespaces named pb<PID>-*; nothing in the host network
@@ -69,6 +72,7 @@ if [ "$MODE" = quick ]; then
 	JOB_REPS=1 TEN_REPS=1 TPUT_T=2 TPUT_REPS=3
 	: "${JOB_TIMEOUT:=60}"
 	PHASE_N="100 1000"
+	POOL_REPS=${POOL_REPS:-3}	# figure 6: ~4 s per repetition
 else
 	SWEEP_N="10 100 1000 10000"
 	# per-function systems at 10,000 take ~15 min per system and repetition
@@ -79,9 +83,11 @@ else
 	JOB_REPS=3 TEN_REPS=3 TPUT_T=5 TPUT_REPS=5
 	: "${JOB_TIMEOUT:=120}"
 	PHASE_N="100 1000 10000"
+	POOL_REPS=${POOL_REPS:-$REPS}
 fi
 ANYIP_BIG=1000000
-FIGS=${ONLY:-sweep,phases,jobs,tenants,tput}
+POOL_ADDRS=10000 POOL_ANYIP=100000	# figure 6 (issue 4)
+FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools}
 want() { case ",$FIGS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
@@ -378,23 +384,26 @@ fn_ns() {
 }
 
 # --- running ----------------------------------------------------------------
-# stats FILE: sets ST_TOTAL, ST_FAIL and ST_<label> (dashes as _).
+# stats FILE: sets ST_TOTAL, ST_FAIL, ST_<label> (dashes as _) and
+# ST_USER/ST_SYS (CPU ns of all lines, user and system).
 stats() {
 	local k a b c
 	ST_TOTAL= ST_FAIL=
 	unset "${!ST_@}"
-	ST_TOTAL= ST_FAIL=
+	ST_TOTAL= ST_FAIL= ST_USER=0 ST_SYS=0
 	[ -f "$1" ] || return 1
 	while read -r k a b c; do
 		case $k in
 		total) ST_TOTAL=$a ;;
 		step) printf -v "ST_${a//-/_}" '%s' "$b" ;;
+		cpu) ST_USER=$((ST_USER + b)) ST_SYS=$((ST_SYS + ${c%% *})) ;;
 		fail) ST_FAIL="$a $b $c" ;;
 		esac
 	done < "$1"
 }
 
-# runscript SCRIPT: run it, total ns in RS_NS; non-zero on failure.
+# runscript SCRIPT: run it, total ns in RS_NS, CPU ns of its commands in
+# RS_USER/RS_SYS; non-zero on failure.
 # For cni the wrapper "ip netns exec + perl" is replaced by the plugins'
 # own time measured inside it.
 runscript() {
@@ -402,7 +411,7 @@ runscript() {
 	bgrun "$PERL" "$HERE/pbrun.pl" "$sc" "$st" >> "$LOG" 2>&1
 	local rc=$?
 	stats "$st"
-	RS_NS=$ST_TOTAL
+	RS_NS=$ST_TOTAL RS_USER=$ST_USER RS_SYS=$ST_SYS
 	RS_STEPS=$(sed -n 's/^step \([^ ]*\) \([0-9]*\) .*/\1=\2/p' "$st" | tr '\n' ' ')
 	for inner in cniadd cnidel; do
 		if grep -q "/$inner.script" "$sc" && [ -f "${sc%/*}/$inner.stats" ]; then
@@ -825,6 +834,102 @@ fig_tput() {
 	for x in PA PB QA QB; do runscript "$TMP/job/$x/del.script" || scrub "$TMP/job/$x"; done
 }
 
+# --- figure 6: pool cost (issue 4) ---------------------------------------------------
+# gen_kbatch DIR NS COUNT S: the kernel's own cost of inserting COUNT
+# addresses in one batch: one stock "ip -batch" of COUNT "addr add" lines
+# (as many consecutive addresses, same /16 prefix, as the addrs pool) on one
+# device, pbkb, of a veth pair in a scratch namespace of ours.  pre.script
+# builds the namespace and sets both ends up (not timed); add.script is the
+# batch alone.
+gen_kbatch() {
+	local d=$1 ns=$2 k=$3 s=$4 i a b0
+	b0=$(base "$s" A)
+	mkdir -p "$d"
+	for ((i = 0; i < k; i++)); do
+		ip4v a $((b0 + i))
+		echo "addr add $a/16 dev pbkb"
+	done > "$d/addrs.b"
+	cat > "$d/pre.script" <<-EOF
+	netns	$STOCK netns add $ns
+	veth	$STOCK -n $ns link add pbka type veth peer name pbkb
+	up	$STOCK -n $ns link set pbka up
+	up	$STOCK -n $ns link set pbkb up
+	EOF
+	printf 'batch\t%s -n %s -batch %s\n' "$STOCK" "$ns" "$d/addrs.b" > "$d/add.script"
+	# the link first: its addresses go synchronously, not in the
+	# namespace's asynchronous cleanup (particle del does the same)
+	printf 'del-port\t%s -n %s link del pbka\ndel-netns\t%s netns del %s\n' \
+		"$STOCK" "$ns" "$STOCK" "$ns" > "$d/del.script"
+	echo "$ns" > "$d/names"
+}
+
+# pool_measure SYSTEM N REP: one setup (timed, with its CPU) and teardown.
+pool_measure() {
+	local sys=$1 n=$2 rep=$3 d=$TMP/pools/$1 add u sy got
+	case $sys in
+	kbatch)
+		[ -f "$d/add.script" ] || gen_kbatch "$d" "$ID-K" "$n" 112
+		if ! runscript "$d/pre.script"; then
+			say "FAILED: pools $sys rep $rep scratch namespace: $ST_FAIL"
+			echo "pools-$sys,$n,pre rep $rep: $ST_FAIL" >> "$OUT/raw/failures.csv"
+			scrub "$d"; return 1
+		fi ;;
+	particle)
+		[ -f "$d/add.script" ] || gen particle "$d" A 100 q "$n" 110 ;;
+	particle-anyip)
+		[ -f "$d/add.script" ] || gen particle-anyip "$d" A 100 r "$n" 111 ;;
+	esac
+	if ! runscript "$d/add.script"; then
+		say "FAILED: pools $sys n=$n rep $rep add: $ST_FAIL (see $LOG)"
+		echo "pools-$sys,$n,add rep $rep: $ST_FAIL" >> "$OUT/raw/failures.csv"
+		scrub "$d"; settle 2
+		return 1
+	fi
+	add=$RS_NS u=$RS_USER sy=$RS_SYS
+	echo "$rep,$sys,$n,add,$add,$u,$sy" >> "$OUT/raw/pools.csv"
+	if [ "$rep" = 1 ]; then
+		if [ "$sys" = kbatch ]; then
+			got=$("$STOCK" -n "$ID-K" -4 -o addr show dev pbkb 2>>"$LOG" | wc -l)
+			if [ "$got" != "$n" ]; then
+				say "CHECK FAILED: pools kbatch n=$n: got $got addresses"
+				echo "pools-kbatch,$n,check: got $got want $n" >> "$OUT/raw/failures.csv"
+			fi
+		else
+			check "$sys" "$d" "$n"
+		fi
+	fi
+	if runscript "$d/del.script"; then
+		echo "$rep,$sys,$n,del,$RS_NS,$RS_USER,$RS_SYS" >> "$OUT/raw/pools.csv"
+	else
+		say "FAILED: pools $sys n=$n rep $rep del: $ST_FAIL"
+		echo "pools-$sys,$n,del rep $rep: $ST_FAIL" >> "$OUT/raw/failures.csv"
+		scrub "$d"
+	fi
+	settle 2
+	say "$(printf '  rep %d n=%-7s %-14s add %9.1f ms  (user %7.1f ms, sys %7.1f ms)' "$rep" "$n" "$sys" \
+		"$(ms "$add")" "$(ms "$u")" "$(ms "$sy")")"
+}
+
+# Figure 6: anyip with POOL_ANYIP slots vs addrs with POOL_ADDRS (same node,
+# same vtep), and the kernel's own batch insert of those POOL_ADDRS
+# addresses; the three interleaved (round-robin, one further every time).
+fig_pools() {
+	local rep i list=() sys n
+	[ "$PT_OK" = 1 ] && list=(particle)
+	[ "$PT_ANYIP" = 1 ] && list=(particle-anyip "${list[@]}")
+	list+=(kbatch)
+	echo "rep,system,n,op,ns,user_ns,sys_ns" > "$OUT/raw/pools.csv"
+	for ((rep = 1; rep <= POOL_REPS; rep++)); do
+		say "pools: repetition $rep/$POOL_REPS ($((SECONDS - T_START)) s)"
+		for ((i = 0; i < ${#list[@]}; i++)); do
+			sys=${list[$(((i + rep - 1) % ${#list[@]}))]}
+			n=$POOL_ADDRS
+			[ "$sys" = particle-anyip ] && n=$POOL_ANYIP
+			pool_measure "$sys" "$n" "$rep"
+		done
+	done
+}
+
 # --- main -----------------------------------------------------------------------------
 machine > "$OUT/machine.txt"
 say "particle bench ($MODE) -> $OUT"
@@ -834,11 +939,12 @@ probe_particle
 : > "$OUT/raw/failures.csv"
 want sweep && fig_sweep
 want phases && fig_phases
+want pools && fig_pools
 # quick must stay under 5 minutes: on a machine so busy that the sweep used
 # most of that, the jobs shrink (and say so)
 if [ "$MODE" = quick ] && [ $((SECONDS - T_START)) -gt 190 ] && [ "$FNS" -gt 25 ]; then
-	say "quick: $((SECONDS - T_START)) s used by the sweep; jobs with 25 functions per node, 2 iperf3 runs"
-	echo "quick,reduced: busy machine ($((SECONDS - T_START)) s after the sweep): jobs with 25 functions per node, 2 iperf3 runs" >> "$OUT/raw/failures.csv"
+	say "quick: $((SECONDS - T_START)) s used by the sweep and pools; jobs with 25 functions per node, 2 iperf3 runs"
+	echo "quick,reduced: busy machine ($((SECONDS - T_START)) s after the sweep and pools): jobs with 25 functions per node, 2 iperf3 runs" >> "$OUT/raw/failures.csv"
 	FNS=25 TPUT_REPS=2
 fi
 {
@@ -846,6 +952,7 @@ fi
 	echo "sweep_n=$SWEEP_N perfn_max=$PERFN_MAX reps=$REPS"
 	echo "fns_per_node=$FNS job_reps=$JOB_REPS ten_reps=$TEN_REPS tput_t=$TPUT_T tput_reps=$TPUT_REPS"
 	echo "shuf_k=$SHUF_K arp_budget=$ARP_BUDGET"
+	echo "pool_reps=$POOL_REPS pool_addrs=$POOL_ADDRS pool_anyip=$POOL_ANYIP"
 } > "$OUT/raw/config.txt"
 want jobs && fig_jobs
 want tenants && fig_tenants
