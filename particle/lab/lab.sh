@@ -15,6 +15,7 @@
 # Everything the lab makes is named after the prefix P: namespaces P-u (the
 # underlay switch) and P-n1..P-nK (the nodes), state in $PARTICLE_LAB_DIR/P
 # (default /tmp/particle-lab/P).  Nothing is made in the host namespace.
+# down also removes particle jobs on the nodes and every namespace P-*.
 set -euo pipefail
 
 LAB_IP=${LAB_IP:-/usr/sbin/ip}		# stock ip for the lab's own plumbing
@@ -37,7 +38,7 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 log() { [ -n "${LAB_QUIET:-}" ] || echo "lab.sh: $*" >&2; }
 
 usage() {
-	sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
