@@ -34,6 +34,14 @@ done
 
 echo "Installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# None of these is wanted as a running service (frr would start zebra in
+# the host namespace): tell invoke-rc.d not to start daemons meanwhile.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 130' INT TERM
+fi
 apt-get -q -o DPkg::Lock::Timeout=600 update
 # shellcheck disable=SC2086
 apt-get -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends $missing
