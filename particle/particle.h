@@ -132,6 +132,7 @@ int pt_pools_check(const struct pt_job *job, __u32 count,
 /* pt_record.c */
 int pt_job_name_valid(const char *name);
 void pt_port_name(const char *job, char *port);
+void pt_default_mac(const struct pt_job *job, __u8 *mac);
 int pt_record_format(const struct pt_job *job, char *buf, size_t len);
 int pt_record_parse(const char *alias, struct pt_job *job);
 

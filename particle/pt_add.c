@@ -304,10 +304,16 @@ static int add_port(struct pt_plan *plan, int nsfd)
 	const struct pt_job *job = plan->job;
 	struct pt_link_req req, alias;
 	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	__u8 mac[ETH_ALEN];
 	struct rtattr *linkinfo, *data, *peer;
 	char record[256];
 	struct pt_batch b;
 	int err;
+
+	if (job->has_mac)
+		memcpy(mac, job->mac, ETH_ALEN);
+	else
+		pt_default_mac(job, mac);
 
 	/* the port, born on the bridge, with its peer born in the job */
 	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -327,9 +333,7 @@ static int add_port(struct pt_plan *plan, int nsfd)
 		  strlen(PT_JOB_IFNAME) + 1);
 	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
 	addattr32(&req.n, sizeof(req), IFLA_NET_NS_FD, nsfd);
-	if (job->has_mac)
-		addattr_l(&req.n, sizeof(req), IFLA_ADDRESS, job->mac,
-			  ETH_ALEN);
+	addattr_l(&req.n, sizeof(req), IFLA_ADDRESS, mac, ETH_ALEN);
 	addattr_nest_end(&req.n, peer);
 	addattr_nest_end(&req.n, data);
 	addattr_nest_end(&req.n, linkinfo);

@@ -37,21 +37,56 @@ int pt_job_name_valid(const char *name)
  * "pt-JOB" while it fits IFNAMSIZ; longer names get a 48-bit FNV-1a hash
  * behind "pt~", a character no job name has, so the two forms never meet.
  */
+static __u64 fnv1a(__u64 h, const void *data, size_t len)
+{
+	const __u8 *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+
 void pt_port_name(const char *job, char *port)
 {
-	__u64 h = 0xcbf29ce484222325ULL;
-	const char *p;
+	__u64 h;
 
 	if (strlen(job) + strlen(PT_PORT_PREFIX) < IFNAMSIZ) {
 		snprintf(port, IFNAMSIZ, PT_PORT_PREFIX "%s", job);
 		return;
 	}
-	for (p = job; *p; p++) {
-		h ^= (__u8)*p;
-		h *= 0x100000001b3ULL;
-	}
+	h = fnv1a(FNV_OFFSET, job, strlen(job));
 	snprintf(port, IFNAMSIZ, PT_PORT_HASHED "%012llx",
 		 (unsigned long long)(h & 0xffffffffffffULL));
+}
+
+/*
+ * eth0's MAC unless "mac" is given: locally administered, derived from
+ * the job's name and slot 0, so a job made again with the same pool keeps
+ * its MAC and the ARP caches of its peers stay right, while jobs of the
+ * same name on other nodes (other pools) get other MACs.
+ */
+void pt_default_mac(const struct pt_job *job, __u8 *mac)
+{
+	__u8 slot0[16];
+	__u64 h;
+	int i;
+
+	pt_addr_to_bytes(job->pools[0].family, &job->pools[0].first, slot0);
+	h = fnv1a(FNV_OFFSET, job->name, strlen(job->name));
+	h = fnv1a(h, slot0, job->pools[0].family == AF_INET6 ? 16 : 4);
+	/* FNV mixes short, similar inputs poorly: finish with fmix64 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	mac[0] = 0x02;
+	for (i = 1; i < ETH_ALEN; i++)
+		mac[i] = h >> (8 * (i - 1));
 }
 
 int pt_record_format(const struct pt_job *job, char *buf, size_t len)
