@@ -19,6 +19,8 @@
 set -euo pipefail
 
 LAB_IP=${LAB_IP:-/usr/sbin/ip}		# stock ip for the lab's own plumbing
+# shellcheck source=particle/lab/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"	# lab_kill
 LAB_BRIDGE=${LAB_BRIDGE:-/usr/sbin/bridge}
 FRR_DIR=${FRR_DIR:-/usr/lib/frr}
 VTYSH=${VTYSH:-/usr/bin/vtysh}
@@ -269,22 +271,6 @@ cmd_up() {
 
 # ------------------------------------------------------------------ down
 
-# kill_pids PID...: TERM, then KILL after a bounded wait
-kill_pids() {
-	local p n
-	[ $# -gt 0 ] || return 0
-	kill "$@" 2>/dev/null || true
-	for n in $(seq 1 30); do
-		for p in "$@"; do
-			kill -0 "$p" 2>/dev/null && break
-			p=
-		done
-		[ -n "$p" ] || return 0
-		sleep 0.1
-	done
-	kill -9 "$@" 2>/dev/null || true
-}
-
 # jobs (particle job namespaces) whose port sits in node NS, from the ports'
 # ifalias records ("particle:1 job=JOB ...")
 node_jobs() {
@@ -305,7 +291,7 @@ cmd_down() {
 		# only if it is really our daemon
 		grep -qF "$d/" "/proc/$p/cmdline" 2>/dev/null && pids+=("$p")
 	done
-	kill_pids "${pids[@]}"
+	lab_kill "${pids[@]}"
 	# particle jobs living on our nodes, then anything left inside the nodes
 	for i in $(seq 1 "$nodes"); do
 		ns=$(node_ns "$i")
@@ -313,7 +299,7 @@ cmd_down() {
 		for job in $(node_jobs "$ns"); do
 			ns_exists "$job" || continue
 			# shellcheck disable=SC2046
-			kill_pids $("$LAB_IP" netns pids "$job" 2>/dev/null)
+			lab_kill $("$LAB_IP" netns pids "$job" 2>/dev/null)
 			if [ -n "${IP:-}" ] && timeout 20 "$IP" -n "$ns" particle del "$job" 2>/dev/null; then
 				:
 			else
@@ -324,7 +310,7 @@ cmd_down() {
 	for ns in $(under_ns) $(for i in $(seq 1 "$nodes"); do node_ns "$i"; done); do
 		ns_exists "$ns" || continue
 		# shellcheck disable=SC2046
-		kill_pids $("$LAB_IP" netns pids "$ns" 2>/dev/null)
+		lab_kill $("$LAB_IP" netns pids "$ns" 2>/dev/null)
 		"$LAB_IP" netns del "$ns"
 	done
 	# everything else named after the lab (per-function namespaces of the
@@ -333,7 +319,7 @@ cmd_down() {
 		[ -e "$ns" ] || continue
 		ns=${ns##*/}
 		# shellcheck disable=SC2046
-		kill_pids $("$LAB_IP" netns pids "$ns" 2>/dev/null)
+		lab_kill $("$LAB_IP" netns pids "$ns" 2>/dev/null)
 		"$LAB_IP" netns del "$ns"
 	done
 	[ -d "$d" ] && rm -rf "$d"
