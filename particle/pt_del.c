@@ -17,30 +17,31 @@
 #include "ip_common.h"
 #include "particle.h"
 
-/* The job named on the command line, read back from its port. */
-static int find_job(const char *name, struct pt_found *out)
+/*
+ * The job named on the command line, read back from its port; jobs holds
+ * every job of the namespace (set checks the others), freed by the caller.
+ */
+static const struct pt_found *find_job(const char *name,
+				       struct pt_found_list *jobs, int *err)
 {
-	struct pt_found_list jobs;
 	const struct pt_found *f;
-	int err;
 
+	memset(jobs, 0, sizeof(*jobs));
 	if (!pt_job_name_valid(name)) {
 		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
-		return -1;
+		*err = -1;
+		return NULL;
 	}
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
-		return err;
-	f = pt_found_lookup(&jobs, name);
-	if (f)
-		*out = *f;
-	pt_found_list_free(&jobs);
+	*err = pt_jobs_find(&rth, jobs);
+	if (*err)
+		return NULL;
+	f = pt_found_lookup(jobs, name);
 	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 name, name);
-		return -1;
+		*err = -1;
 	}
-	return 0;
+	return f;
 }
 
 /*
@@ -132,7 +133,8 @@ static int one_job_arg(int argc, char **argv, const char *verb)
 
 int pt_do_del(int argc, char **argv)
 {
-	struct pt_found f;
+	struct pt_found_list jobs;
+	const struct pt_found *f;
 	int err;
 
 	err = one_job_arg(argc, argv, "del");
@@ -140,8 +142,11 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	err = find_job(argv[0], &f);
-	return err ? err : del_job(&f);
+	f = find_job(argv[0], &jobs, &err);
+	if (f)
+		err = del_job(f);
+	pt_found_list_free(&jobs);
+	return err;
 }
 
 int pt_do_flush(int argc, char **argv)
@@ -181,15 +186,29 @@ static int set_record(const struct pt_found *f, const struct pt_job *job)
 	return pt_talk(&rth, &req.n) ? -2 : 0;
 }
 
+/* Requests that take the pool from 'from' to 'to' slots, sent at once. */
+static int resize(struct rtnl_handle *job_rth, const struct pt_job *job,
+		  int ifindex, __u32 from, __u32 to, const char *what)
+{
+	struct pt_batch b;
+	int err;
+
+	pt_batch_init(&b);
+	err = pt_pool_requests(&b, job_rth, job, ifindex, from, to) ?
+	      -1 : pt_batch_commit(job_rth, &b, what);
+	pt_batch_free(&b);
+	return err;
+}
+
 /* Grow or shrink a live pool; slots that stay are not touched. */
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_found_list jobs;
+	const struct pt_found *f;
 	struct pt_job job;
-	struct pt_found f;
-	struct pt_batch b;
 	char what[128];
-	__u32 count;
+	__u32 count, old;
 	int ifindex, err;
 
 	if (argc < 1) {
@@ -216,69 +235,47 @@ int pt_do_set(int argc, char **argv)
 		return -1;
 	if (pt_need_root("set"))
 		return -1;
-	err = find_job(argv[0], &f);
-	if (err)
-		return err;
-	job = f.job;
+	f = find_job(argv[0], &jobs, &err);
+	if (!f)
+		goto out;
+	job = f->job;
 	err = pt_check_count(&job, count);
-	if (err)
-		return err;
-	if (count > job.count) {
-		struct pt_found_list jobs;
+	if (!err && count > job.count) {
 		struct pt_taken brs;
 
-		err = pt_jobs_find(&rth, &jobs);
-		if (err)
-			return err;
-		err = pt_taken_load(&rth, f.master_ifindex, job.bridge, &brs) ?:
-		      pt_pools_check(&job, count, &jobs, f.master_ifindex, &brs,
+		err = pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
+		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
 				     argv[2]);
-		pt_found_list_free(&jobs);
-		if (err)
-			return err;
 	}
-	if (count == job.count)
-		return 0;
+	if (err || count == job.count)
+		goto out;
 
 	err = pt_netns_open_rtnl(job.name, &job_rth);
 	if (err)
-		return err;
+		goto out;
 	snprintf(what, sizeof(what), "job \"%s\"", job.name);
 	ifindex = pt_ifindex_in(&job_rth, PT_JOB_IFNAME);
 	if (ifindex < 0) {
 		pt_error("%s: no %s in the job namespace", what, PT_JOB_IFNAME);
-		rtnl_close(&job_rth);
-		return -2;
+		err = -2;
+		goto close;
 	}
 	pt_rtnl_grow_buffers(&job_rth);
-	pt_batch_init(&b);
-	err = pt_pool_requests(&b, &job_rth, &job, ifindex, job.count, count) ?
-	      -1 : pt_batch_commit(&job_rth, &b, what);
-	pt_batch_free(&b);
+	old = job.count;
+	err = resize(&job_rth, &job, ifindex, old, count, what);
 	if (!err) {
-		__u32 old = job.count;
-
 		job.count = count;
-		err = set_record(&f, &job);
-		if (err) {
-			/* keep kernel and record in agreement */
-			pt_batch_init(&b);
-			job.count = count;
-			if (!pt_pool_requests(&b, &job_rth, &job, ifindex,
-					      count, old))
-				pt_batch_commit(&job_rth, &b, NULL);
-			pt_batch_free(&b);
-		}
-	} else if (count > job.count) {
+		err = set_record(f, &job);
+		/* keep kernel and record in agreement (quietly, best effort) */
+		if (err)
+			resize(&job_rth, &job, ifindex, count, old, NULL);
+	} else if (count > old) {
 		/* undo the part of a grow that went in */
-		__u32 old = job.count;
-
-		pt_batch_init(&b);
-		job.count = count;
-		if (!pt_pool_requests(&b, &job_rth, &job, ifindex, count, old))
-			pt_batch_commit(&job_rth, &b, NULL);
-		pt_batch_free(&b);
+		resize(&job_rth, &job, ifindex, count, old, NULL);
 	}
+close:
 	rtnl_close(&job_rth);
+out:
+	pt_found_list_free(&jobs);
 	return err;
 }

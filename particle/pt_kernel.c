@@ -161,11 +161,14 @@ int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 		pt_found_list_free(list);
 		return -2;
 	}
+	/* jobs mostly share one bridge: ask its name once per run of them */
 	for (i = 0; i < list->n; i++) {
 		struct pt_found *f = &list->v[i];
 
-		if (!f->master_ifindex ||
-		    ifindex_name(rth, f->master_ifindex, f->job.bridge))
+		if (i && f->master_ifindex == list->v[i - 1].master_ifindex)
+			strcpy(f->job.bridge, list->v[i - 1].job.bridge);
+		else if (!f->master_ifindex ||
+			 ifindex_name(rth, f->master_ifindex, f->job.bridge))
 			strcpy(f->job.bridge, "-");
 	}
 	return 0;

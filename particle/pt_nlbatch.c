@@ -281,6 +281,15 @@ int pt_batch_commit(struct rtnl_handle *rth, struct pt_batch *b,
 	return 0;
 }
 
+static void add_addr_attr(struct nlmsghdr *n, size_t maxlen, int type,
+			  int family, const struct pt_addr *a)
+{
+	__u8 raw[16];
+
+	pt_addr_to_bytes(family, a, raw);
+	addattr_l(n, maxlen, type, raw, family == AF_INET6 ? 16 : 4);
+}
+
 int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		int ifindex, const struct pt_pool *pool, const struct pt_addr *a,
 		bool secondary)
@@ -298,13 +307,10 @@ int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		.ifa.ifa_prefixlen = pool->plen,
 		.ifa.ifa_index = ifindex,
 	};
-	int bytes = pool->family == AF_INET6 ? 16 : 4;
-	__u8 raw[16];
 	__u32 flags = 0;
 
-	pt_addr_to_bytes(pool->family, a, raw);
-	addattr_l(&req.n, sizeof(req), IFA_LOCAL, raw, bytes);
-	addattr_l(&req.n, sizeof(req), IFA_ADDRESS, raw, bytes);
+	add_addr_attr(&req.n, sizeof(req), IFA_LOCAL, pool->family, a);
+	add_addr_attr(&req.n, sizeof(req), IFA_ADDRESS, pool->family, a);
 	if (pool->family == AF_INET6) {
 		/* usable at once; one prefix route is enough for the pool */
 		flags = IFA_F_NODAD;
@@ -336,15 +342,6 @@ static void route_req_init(struct route_req *req, int cmd, int family,
 	req->r.rtm_type = type;
 	req->r.rtm_scope = scope;
 	addattr32(&req->n, sizeof(*req), RTA_OIF, ifindex);
-}
-
-static void add_addr_attr(struct nlmsghdr *n, size_t maxlen, int type,
-			  int family, const struct pt_addr *a)
-{
-	__u8 raw[16];
-
-	pt_addr_to_bytes(family, a, raw);
-	addattr_l(n, maxlen, type, raw, family == AF_INET6 ? 16 : 4);
 }
 
 /*
