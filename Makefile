@@ -86,7 +86,7 @@ check: deps
 check-valgrind: deps
 	@scripts/deps.sh test
 	$(MAKE) all
-	IP=$(IP) PARTICLE_VALGRIND=1 bats --print-output-on-failure \
+	IP=$(IP) bats --print-output-on-failure \
 		testsuite/valgrind.bats
 
 bench: deps
