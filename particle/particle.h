@@ -134,7 +134,11 @@ int pt_job_name_valid(const char *name);
 void pt_port_name(const char *job, char *port);
 void pt_default_mac(const struct pt_job *job, __u8 *mac);
 int pt_record_format(const struct pt_job *job, char *buf, size_t len);
-int pt_record_parse(const char *alias, struct pt_job *job);
+int pt_record_parse(const char *alias, struct pt_job *job, const char **why);
+int pt_record_check_port(const struct pt_job *job, const char *ifname,
+			 const char **why);
+int pt_ifname_valid(const char *name);
+__u32 pt_count_max(const struct pt_job *job);
 
 /* pt_parse.c */
 int pt_parse_add(int argc, char **argv, struct pt_job *job);

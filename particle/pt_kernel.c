@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
@@ -27,6 +28,43 @@ void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
 	req->ifi.ifi_index = ifindex;
 }
 
+/*
+ * Attributes read back are checked like user input: a number of the wrong
+ * size or out of its range, or a string without its NUL, counts as absent.
+ */
+static bool attr_u32(const struct rtattr *rta, __u32 *v)
+{
+	if (!rta || RTA_PAYLOAD(rta) != sizeof(__u32))
+		return false;
+	*v = rta_getattr_u32(rta);
+	return true;
+}
+
+static int attr_ifindex(const struct rtattr *rta)
+{
+	__u32 v;
+
+	return attr_u32(rta, &v) && v > 0 && v <= INT_MAX ? (int)v : 0;
+}
+
+/* An MTU a veth, bridge or VXLAN device can have, or 0. */
+static __u32 attr_mtu(const struct rtattr *rta)
+{
+	__u32 v;
+
+	return attr_u32(rta, &v) && v >= 68 && v <= 65535 ? v : 0;
+}
+
+static const char *attr_str(const struct rtattr *rta)
+{
+	const char *s;
+
+	if (!rta || !RTA_PAYLOAD(rta))
+		return NULL;
+	s = RTA_DATA(rta);
+	return memchr(s, '\0', RTA_PAYLOAD(rta)) ? s : NULL;
+}
+
 static void link_from_msg(struct nlmsghdr *n, struct pt_link *link)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
@@ -35,23 +73,21 @@ static void link_from_msg(struct nlmsghdr *n, struct pt_link *link)
 	memset(link, 0, sizeof(*link));
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
 			   NLA_F_NESTED);
-	link->ifindex = ifi->ifi_index;
+	link->ifindex = ifi->ifi_index > 0 ? ifi->ifi_index : 0;
 	link->flags = ifi->ifi_flags;
-	if (tb[IFLA_IFNAME])
+	if (attr_str(tb[IFLA_IFNAME]))
 		snprintf(link->name, sizeof(link->name), "%s",
 			 rta_getattr_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MASTER])
-		link->master = rta_getattr_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_MTU])
-		link->mtu = rta_getattr_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_IFALIAS])
+	link->master = attr_ifindex(tb[IFLA_MASTER]);
+	link->mtu = attr_mtu(tb[IFLA_MTU]);
+	if (attr_str(tb[IFLA_IFALIAS]))
 		snprintf(link->alias, sizeof(link->alias), "%s",
 			 rta_getattr_str(tb[IFLA_IFALIAS]));
 	if (tb[IFLA_LINKINFO]) {
 		struct rtattr *li[IFLA_INFO_MAX + 1];
 
 		parse_rtattr_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO]);
-		if (li[IFLA_INFO_KIND])
+		if (attr_str(li[IFLA_INFO_KIND]))
 			snprintf(link->kind, sizeof(link->kind), "%s",
 				 rta_getattr_str(li[IFLA_INFO_KIND]));
 	}
@@ -92,17 +128,17 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
 	struct rtattr *tb[IFLA_MAX + 1];
 	struct pt_found *f;
-	const char *alias;
+	const char *alias, *ifname, *why = NULL;
+	__u32 nsid;
 
 	if (n->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
 			   NLA_F_NESTED);
-	if (!tb[IFLA_IFALIAS])
+	alias = attr_str(tb[IFLA_IFALIAS]);
+	if (!alias || strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
 		return 0;
-	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
-	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
-		return 0;
+	ifname = attr_str(tb[IFLA_IFNAME]);
 
 	if (list->n == list->cap) {
 		unsigned int cap = list->cap ? list->cap * 2 : 16;
@@ -115,21 +151,16 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	}
 	f = &list->v[list->n];
 	memset(f, 0, sizeof(*f));
-	if (pt_record_parse(alias, &f->job))
+	if (pt_record_parse(alias, &f->job, &why) ||
+	    pt_record_check_port(&f->job, ifname, &why))
 		return 0;	/* not ours after all, or damaged: skip */
-	f->port_ifindex = ifi->ifi_index;
+	f->port_ifindex = ifi->ifi_index > 0 ? ifi->ifi_index : 0;
 	f->peer_nsid = -1;
-	if (tb[IFLA_IFNAME])
-		snprintf(f->job.port, sizeof(f->job.port), "%s",
-			 rta_getattr_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MASTER])
-		f->master_ifindex = rta_getattr_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_LINK])
-		f->peer_ifindex = rta_getattr_u32(tb[IFLA_LINK]);
-	if (tb[IFLA_LINK_NETNSID])
-		f->peer_nsid = rta_getattr_s32(tb[IFLA_LINK_NETNSID]);
-	if (tb[IFLA_MTU])
-		f->port_mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	f->master_ifindex = attr_ifindex(tb[IFLA_MASTER]);
+	f->peer_ifindex = attr_ifindex(tb[IFLA_LINK]);
+	if (attr_u32(tb[IFLA_LINK_NETNSID], &nsid) && nsid <= INT_MAX)
+		f->peer_nsid = nsid;
+	f->port_mtu = attr_mtu(tb[IFLA_MTU]);
 	list->n++;
 	return 0;
 }
@@ -208,7 +239,8 @@ static int collect_addr(struct nlmsghdr *n, void *arg)
 		return 0;
 	parse_rtattr(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(n));
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a)
+	if (!a || RTA_PAYLOAD(a) != (unsigned int)pt_addr_width(f->family) / 8 ||
+	    ifa->ifa_prefixlen > pt_addr_width(f->family))
 		return 0;
 	memset(&f->out[f->n], 0, sizeof(f->out[f->n]));
 	f->out[f->n].family = ifa->ifa_family;

@@ -65,15 +65,8 @@ int pt_parse_count(const char *arg, __u32 *count)
 /* Limits of each mode, said up front rather than found half way. */
 int pt_check_count(const struct pt_job *job, __u32 count)
 {
-	__u32 max = PT_ADDRS_MAX;
-	int i;
+	__u32 max = pt_count_max(job);
 
-	if (job->mode == PT_MODE_ANYIP) {
-		max = PT_ANYIP_MAX;
-		for (i = 0; i < job->npools; i++)
-			if (job->pools[i].family == AF_INET6)
-				max = PT_ANYIP6_MAX;
-	}
 	if (count > max) {
 		pt_error("count %u is more than mode %s holds: at most %u slots%s",
 			 count, pt_mode_name(job->mode), max,
@@ -114,8 +107,7 @@ static int parse_value(int kw, const char *arg, struct pt_job *job)
 	case KW_BRIDGE: {
 		char *dst = kw == KW_VTEP ? job->vtep : job->bridge;
 
-		if (!*arg || strlen(arg) >= IFNAMSIZ || strchr(arg, '/') ||
-		    strchr(arg, ':')) {
+		if (!pt_ifname_valid(arg)) {
 			pt_error("argument \"%s\" is wrong: %s must be a device name of 1 to %d characters",
 				 arg, keywords[kw].name, IFNAMSIZ - 1);
 			return -1;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "utils.h"
 #include "particle.h"
 
 int pt_job_name_valid(const char *name)
@@ -120,79 +121,175 @@ int pt_record_format(const struct pt_job *job, char *buf, size_t len)
 	return 0;
 }
 
-/* Returns 0 for a well-formed record, -1 for anything else. */
-int pt_record_parse(const char *alias, struct pt_job *job)
+/* A device name the kernel would accept (dev_valid_name) and add takes. */
+int pt_ifname_valid(const char *name)
 {
-	char buf[256];
-	char *tok, *save = NULL;
-	bool have_count = false;
-	size_t taglen = strlen(PT_RECORD_TAG);
+	return check_ifname(name) == 0 && !strchr(name, ':') &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
 
-	if (strncmp(alias, PT_RECORD_TAG " ", taglen + 1) != 0 ||
-	    strlen(alias) >= sizeof(buf))
+/* A count or prefix length as pt_record_format writes it: digits only,
+ * no leading zero, within 32 bits (get_u32). */
+static int record_u32(const char *val, __u32 *v)
+{
+	const char *p;
+
+	if (val[0] == '0' && val[1])
 		return -1;
+	for (p = val; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	return get_u32(v, val, 10);
+}
+
+static int record_pool(char *val, struct pt_pool *p)
+{
+	char *slash = strchr(val, '/');
+	__u32 plen;
+
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (pt_addr_parse_any(val, &p->family, &p->first) ||
+	    record_u32(slash + 1, &plen) ||
+	    plen > (__u32)pt_addr_width(p->family))
+		return -1;
+	p->plen = plen;
+	p->arg = NULL;
+	return 0;
+}
+
+/* The most slots a job of this mode and these pools may have. */
+__u32 pt_count_max(const struct pt_job *job)
+{
+	int i;
+
+	if (job->mode != PT_MODE_ANYIP)
+		return PT_ADDRS_MAX;
+	for (i = 0; i < job->npools; i++)
+		if (job->pools[i].family == AF_INET6)
+			return PT_ANYIP6_MAX;
+	return PT_ANYIP_MAX;
+}
+
+#define BAD(reason)	do { *why = (reason); return -1; } while (0)
+
+/*
+ * Everything read back is checked as add checks what a user types: a
+ * record that is not exactly what add could have written is refused.
+ * Returns 0 for a well-formed record; otherwise -1, and *why (if why is
+ * not NULL) says what is wrong in words fit for "damaged: ...".
+ */
+int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
+{
+	enum { F_JOB = 1, F_VTEP = 2, F_MODE = 4, F_COUNT = 8, F_GW = 16 };
+	size_t taglen = strlen(PT_RECORD_TAG);
+	const char *dummy;
+	unsigned int seen = 0;
+	char *tok, *save = NULL;
+	char buf[256];
+	int i;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
 	memset(job, 0, sizeof(*job));
+	if (strncmp(alias, PT_RECORD_TAG " ", taglen + 1) != 0)
+		BAD("not a " PT_RECORD_TAG " record");
+	if (strlen(alias) >= sizeof(buf))
+		BAD("record longer than an ifalias holds");
 	strcpy(buf, alias + taglen + 1);
 
 	for (tok = strtok_r(buf, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
 		char *val = strchr(tok, '=');
+		unsigned int f = 0;
 
 		if (!val)
-			return -1;
+			BAD("a word without \"=\"");
 		*val++ = '\0';
 		if (strcmp(tok, "job") == 0) {
+			f = F_JOB;
 			if (!pt_job_name_valid(val))
-				return -1;
+				BAD("job is not a valid JOB name");
 			strcpy(job->name, val);
 		} else if (strcmp(tok, "vtep") == 0) {
-			if (strlen(val) >= IFNAMSIZ)
-				return -1;
+			f = F_VTEP;
+			if (!pt_ifname_valid(val))
+				BAD("vtep is not a valid device name");
 			strcpy(job->vtep, val);
 		} else if (strcmp(tok, "mode") == 0) {
+			f = F_MODE;
 			if (strcmp(val, "addrs") == 0)
 				job->mode = PT_MODE_ADDRS;
 			else if (strcmp(val, "anyip") == 0)
 				job->mode = PT_MODE_ANYIP;
 			else
-				return -1;
+				BAD("mode is neither addrs nor anyip");
 		} else if (strcmp(tok, "count") == 0) {
-			char *end;
-
-			errno = 0;
-			job->count = strtoul(val, &end, 10);
-			if (*end || errno || !job->count)
-				return -1;
-			have_count = true;
+			f = F_COUNT;
+			if (record_u32(val, &job->count) || !job->count)
+				BAD("count is not a number from 1 to 4294967295");
 		} else if (strcmp(tok, "pool") == 0) {
-			if (job->npools == PT_POOLS_MAX)
-				return -1;
-			/* quiet: a foreign alias is not an error to report */
-			{
-				char *slash = strchr(val, '/');
-				struct pt_pool *p = &job->pools[job->npools];
+			struct pt_pool *p = &job->pools[job->npools];
 
-				if (!slash)
-					return -1;
-				*slash = '\0';
-				if (pt_addr_parse_any(val, &p->family,
-						      &p->first))
-					return -1;
-				p->plen = atoi(slash + 1);
-				if (p->plen > (unsigned int)pt_addr_width(p->family))
-					return -1;
-			}
+			if (job->npools == PT_POOLS_MAX)
+				BAD("more than two pools");
+			if (record_pool(val, p))
+				BAD("pool is not ADDR/PLEN");
+			for (i = 0; i < job->npools; i++)
+				if (job->pools[i].family == p->family)
+					BAD("two pools of one address family");
 			job->npools++;
 		} else if (strcmp(tok, "gw") == 0) {
+			f = F_GW;
 			if (pt_addr_parse_any(val, &job->gw_family,
 					      &job->gateway))
-				return -1;
+				BAD("gw is not an address");
 			job->has_gateway = true;
 		}
 		/* unknown keys: written by a newer version, ignore */
+		if (seen & f)
+			BAD("a field given twice");
+		seen |= f;
 	}
-	if (!job->name[0] || !have_count || !job->npools)
-		return -1;
+	if (!(seen & F_JOB))
+		BAD("no job");
+	if (!(seen & F_VTEP))
+		BAD("no vtep");
+	if (!(seen & F_MODE))
+		BAD("no mode");
+	if (!(seen & F_COUNT))
+		BAD("no count");
+	if (!job->npools)
+		BAD("no pool");
+	if (job->count > pt_count_max(job))
+		BAD("count is more than its mode holds");
+	for (i = 0; i < job->npools; i++)
+		if (pt_pool_room(&job->pools[i]) < job->count)
+			BAD("pool does not fit its prefix for count slots");
+	if (job->has_gateway) {
+		for (i = 0; i < job->npools; i++)
+			if (job->pools[i].family == job->gw_family)
+				break;
+		if (i == job->npools)
+			BAD("gw has no pool of its address family");
+	}
 	pt_port_name(job->name, job->port);
+	return 0;
+}
+
+/* The port a record sits on must be the one its job's name gives. */
+int pt_record_check_port(const struct pt_job *job, const char *ifname,
+			 const char **why)
+{
+	char port[IFNAMSIZ];
+
+	pt_port_name(job->name, port);
+	if (!ifname || strcmp(ifname, port)) {
+		if (why)
+			*why = "record on a port not named after its job";
+		return -1;
+	}
 	return 0;
 }
