@@ -23,6 +23,7 @@ export NETNS_RUN_DIR := /run/netns
 
 .PHONY: all deps demo check check-valgrind check-package bench bench-full \
 	bench-evpn deb install clean distclean help
+.PHONY: fuzz fuzz-regress check-asan
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/.built
@@ -32,6 +33,9 @@ help:
 	@echo "make demo         install deps, build, run the two-node demo (root)"
 	@echo "make check        install deps, build, run testsuite/ (root)"
 	@echo "make check-valgrind  the add/del/show tests under valgrind"
+	@echo "make check-asan   testsuite/ against an ASan+UBSan ip (build/asan, root)"
+	@echo "make fuzz         libFuzzer harnesses, FUZZ_SECONDS in total (build/fuzz)"
+	@echo "make fuzz-regress replay particle/fuzz/regress and corpus once"
 	@echo "make bench        quick benchmark (root); bench-full: full sweep"
 	@echo "make install      install like upstream (DESTDIR, PREFIX honoured)"
 
@@ -88,6 +92,20 @@ check-valgrind: deps
 	$(MAKE) all
 	IP=$(IP) bats --print-output-on-failure \
 		testsuite/valgrind.bats
+
+# Sanitizer and fuzzing builds (issue 10): trees of their own under
+# build/asan and build/fuzz, built by clang from the same source + patches.
+check-asan: deps $(UPSTREAM)
+	@scripts/deps.sh test fuzz
+	scripts/check-asan.sh $(UPSTREAM)
+
+fuzz: deps $(UPSTREAM)
+	@scripts/deps.sh fuzz
+	particle/fuzz/fuzz.sh run $(UPSTREAM)
+
+fuzz-regress: deps $(UPSTREAM)
+	@scripts/deps.sh fuzz
+	particle/fuzz/fuzz.sh regress $(UPSTREAM)
 
 bench: deps
 	@scripts/deps.sh bench

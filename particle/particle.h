@@ -143,6 +143,7 @@ __u32 pt_count_max(const struct pt_job *job);
 /* pt_parse.c */
 int pt_parse_add(int argc, char **argv, struct pt_job *job);
 int pt_parse_count(const char *arg, __u32 *count);
+int pt_get_u32(const char *arg, __u32 *v);
 int pt_check_count(const struct pt_job *job, __u32 count);
 
 /* pt_nlbatch.c: many requests, one write, answers read together */

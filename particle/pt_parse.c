@@ -45,15 +45,20 @@ static int keyword(const char *arg)
 	return -1;
 }
 
+/* A decimal number of 32 bits: digits only (strtoul alone would take
+ * " 2", "+2" and "-4294967295"), range-checked by get_u32(). */
+int pt_get_u32(const char *arg, __u32 *v)
+{
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+		return -1;
+	return get_u32(v, arg, 10);
+}
+
 int pt_parse_count(const char *arg, __u32 *count)
 {
-	unsigned long v;
-	char *end;
+	__u32 v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' ||
-	    v == 0 || v > 0xffffffffUL) {
+	if (pt_get_u32(arg, &v) || v == 0) {
 		pt_error("argument \"%s\" is wrong: count must be a whole number of slots, at least 1",
 			 arg);
 		return -1;
@@ -152,13 +157,9 @@ static int parse_value(int kw, const char *arg, struct pt_job *job)
 		job->has_mac = true;
 		return parse_mac(arg, job->mac);
 	case KW_MTU: {
-		unsigned long v;
-		char *end;
+		__u32 v;
 
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (!*arg || *end || errno || arg[0] == '-' || v < 68 ||
-		    v > 65535) {
+		if (pt_get_u32(arg, &v) || v < 68 || v > 65535) {
 			pt_error("argument \"%s\" is wrong: mtu must be a number from 68 to 65535",
 				 arg);
 			return -1;

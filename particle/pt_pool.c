@@ -153,8 +153,8 @@ static void usable_range(const struct pt_pool *pool, struct pt_addr *lo,
 int pt_pool_parse(const char *arg, struct pt_pool *pool)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash, *end;
-	unsigned long plen;
+	char *slash;
+	__u32 plen;
 	struct pt_addr lo, hi;
 
 	if (strlen(arg) >= sizeof(buf))
@@ -169,10 +169,8 @@ int pt_pool_parse(const char *arg, struct pt_pool *pool)
 	*slash++ = '\0';
 	if (pt_addr_parse_any(buf, &pool->family, &pool->first))
 		goto bad;
-	errno = 0;
-	plen = strtoul(slash, &end, 10);
-	if (!*slash || *end || errno || *slash == '-' || *slash == '+' ||
-	    plen > (unsigned long)pt_addr_width(pool->family)) {
+	if (pt_get_u32(slash, &plen) ||
+	    plen > (__u32)pt_addr_width(pool->family)) {
 		pt_error("argument \"%s\" is wrong: prefix length must be 0 to %d",
 			 arg, pt_addr_width(pool->family));
 		return -1;

@@ -129,17 +129,12 @@ int pt_ifname_valid(const char *name)
 }
 
 /* A count or prefix length as pt_record_format writes it: digits only,
- * no leading zero, within 32 bits (get_u32). */
+ * no leading zero, within 32 bits. */
 static int record_u32(const char *val, __u32 *v)
 {
-	const char *p;
-
 	if (val[0] == '0' && val[1])
 		return -1;
-	for (p = val; *p; p++)
-		if (*p < '0' || *p > '9')
-			return -1;
-	return get_u32(v, val, 10);
+	return pt_get_u32(val, v);
 }
 
 static int record_pool(char *val, struct pt_pool *p)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what a group of targets needs with apt-get, only if missing.
-# usage: deps.sh build|test|bench|deb|lab ...
+# usage: deps.sh build|test|bench|deb|lab|fuzz ...
 set -eu
 
 pkgs=
@@ -19,6 +19,9 @@ for group in "$@"; do
 			libxtables-dev libatm1-dev libbsd-dev libbpf-dev libcap-dev
 			libdb-dev libelf-dev libmnl-dev libselinux1-dev linux-libc-dev
 			zlib1g-dev xz-utils debian-archive-keyring" ;;
+	# fuzz: make fuzz, fuzz-regress, check-asan (libFuzzer, ASan/UBSan
+	# runtimes, llvm-profdata and llvm-cov for the coverage figures)
+	fuzz)	pkgs="$pkgs clang libclang-rt-dev llvm binutils make" ;;
 	lab)	pkgs="$pkgs frr iproute2 socat jq util-linux procps python3 gcc
 			libc6-dev" ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
