@@ -292,8 +292,10 @@ int pt_netns_create(const char *name, struct rtnl_handle *job_rth, int *nsfd,
 			res.err = EIO;
 			strcpy(res.failed, "receiving the namespace");
 		}
-		pt_error("job namespace \"%s\": %s failed: %s", name,
-			 res.failed, strerror(res.err));
+		pt_error("job namespace \"%s\": %s failed: %s%s", name,
+			 res.failed, strerror(res.err),
+			 res.err == ENOSPC ?
+			 " (the user.max_net_namespaces limit is reached)" : "");
 		if (fds[0] >= 0 && job_rth->fd < 0)
 			close(fds[0]);
 		if (job_rth->fd >= 0)
