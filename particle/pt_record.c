@@ -167,7 +167,11 @@ __u32 pt_count_max(const struct pt_job *job)
 	return PT_ANYIP_MAX;
 }
 
-#define BAD(reason)	do { *why = (reason); return -1; } while (0)
+static int refuse(const char **why, const char *reason)
+{
+	*why = reason;
+	return -1;
+}
 
 /*
  * Everything read back is checked as add checks what a user types: a
@@ -190,9 +194,9 @@ int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
 	*why = NULL;
 	memset(job, 0, sizeof(*job));
 	if (strncmp(alias, PT_RECORD_TAG " ", taglen + 1) != 0)
-		BAD("not a " PT_RECORD_TAG " record");
+		return refuse(why, "not a " PT_RECORD_TAG " record");
 	if (strlen(alias) >= sizeof(buf))
-		BAD("record longer than an ifalias holds");
+		return refuse(why, "record longer than an ifalias holds");
 	strcpy(buf, alias + taglen + 1);
 
 	for (tok = strtok_r(buf, " ", &save); tok;
@@ -201,17 +205,17 @@ int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
 		unsigned int f = 0;
 
 		if (!val)
-			BAD("a word without \"=\"");
+			return refuse(why, "a word without \"=\"");
 		*val++ = '\0';
 		if (strcmp(tok, "job") == 0) {
 			f = F_JOB;
 			if (!pt_job_name_valid(val))
-				BAD("job is not a valid JOB name");
+				return refuse(why, "job is not a valid JOB name");
 			strcpy(job->name, val);
 		} else if (strcmp(tok, "vtep") == 0) {
 			f = F_VTEP;
 			if (!pt_ifname_valid(val))
-				BAD("vtep is not a valid device name");
+				return refuse(why, "vtep is not a valid device name");
 			strcpy(job->vtep, val);
 		} else if (strcmp(tok, "mode") == 0) {
 			f = F_MODE;
@@ -220,55 +224,55 @@ int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
 			else if (strcmp(val, "anyip") == 0)
 				job->mode = PT_MODE_ANYIP;
 			else
-				BAD("mode is neither addrs nor anyip");
+				return refuse(why, "mode is neither addrs nor anyip");
 		} else if (strcmp(tok, "count") == 0) {
 			f = F_COUNT;
 			if (record_u32(val, &job->count) || !job->count)
-				BAD("count is not a number from 1 to 4294967295");
+				return refuse(why, "count is not a number from 1 to 4294967295");
 		} else if (strcmp(tok, "pool") == 0) {
 			struct pt_pool *p = &job->pools[job->npools];
 
 			if (job->npools == PT_POOLS_MAX)
-				BAD("more than two pools");
+				return refuse(why, "more than two pools");
 			if (record_pool(val, p))
-				BAD("pool is not ADDR/PLEN");
+				return refuse(why, "pool is not ADDR/PLEN");
 			for (i = 0; i < job->npools; i++)
 				if (job->pools[i].family == p->family)
-					BAD("two pools of one address family");
+					return refuse(why, "two pools of one address family");
 			job->npools++;
 		} else if (strcmp(tok, "gw") == 0) {
 			f = F_GW;
 			if (pt_addr_parse_any(val, &job->gw_family,
 					      &job->gateway))
-				BAD("gw is not an address");
+				return refuse(why, "gw is not an address");
 			job->has_gateway = true;
 		}
 		/* unknown keys: written by a newer version, ignore */
 		if (seen & f)
-			BAD("a field given twice");
+			return refuse(why, "a field given twice");
 		seen |= f;
 	}
 	if (!(seen & F_JOB))
-		BAD("no job");
+		return refuse(why, "no job");
 	if (!(seen & F_VTEP))
-		BAD("no vtep");
+		return refuse(why, "no vtep");
 	if (!(seen & F_MODE))
-		BAD("no mode");
+		return refuse(why, "no mode");
 	if (!(seen & F_COUNT))
-		BAD("no count");
+		return refuse(why, "no count");
 	if (!job->npools)
-		BAD("no pool");
+		return refuse(why, "no pool");
 	if (job->count > pt_count_max(job))
-		BAD("count is more than its mode holds");
+		return refuse(why, "count is more than its mode holds");
 	for (i = 0; i < job->npools; i++)
 		if (pt_pool_room(&job->pools[i]) < job->count)
-			BAD("pool does not fit its prefix for count slots");
+			return refuse(why, "pool does not fit its prefix for count slots");
 	if (job->has_gateway) {
 		for (i = 0; i < job->npools; i++)
 			if (job->pools[i].family == job->gw_family)
 				break;
 		if (i == job->npools)
-			BAD("gw has no pool of its address family");
+			return refuse(why, "gw has no pool of its address family");
 	}
 	pt_port_name(job->name, job->port);
 	return 0;
