@@ -55,6 +55,13 @@ static inline void fuzz_check_job(const struct pt_job *job)
 		FUZZ_ASSERT(job->pools[0].family != job->pools[1].family);
 	if (job->has_gateway)
 		FUZZ_ASSERT(fuzz_fam_ok(job->gw_family));
+	FUZZ_ASSERT(!job->mtu || (job->mtu >= 68 && job->mtu <= 65535));
+	if (job->has_mac) {
+		static const __u8 zero[ETH_ALEN];
+
+		FUZZ_ASSERT(!(job->mac[0] & 1));
+		FUZZ_ASSERT(memcmp(job->mac, zero, ETH_ALEN));
+	}
 	{
 		char port[IFNAMSIZ];
 
