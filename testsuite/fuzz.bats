@@ -20,17 +20,19 @@ FUZZ=$BATS_TEST_DIRNAME/../particle/fuzz
 # replay_bin HARNESS: the harness with replay.c's main, linked against the
 # objects of the build $IP comes from.
 replay_bin() {
-	local h=$1 obj src libs bin=$BATS_TEST_TMPDIR/replay-$1
+	local h=$1 obj src cc libs bin=$BATS_TEST_TMPDIR/replay-$1
 	obj=$(dirname "$IP")
 	src=$(dirname "$obj")
 	[ -f "$obj/ipparticle.o" ] && [ -f "$src/config.mk" ] ||
 		skip "no build tree next to $IP"
-	command -v gcc >/dev/null && command -v objcopy >/dev/null ||
-		skip "no gcc or objcopy"
-	objcopy --redefine-sym main=pt_ip_main "$obj/ip.o" "$BATS_TEST_TMPDIR/ip_main.o"
+	# the compiler (and sanitizer flags) that tree was configured with
+	cc=$(cd "$src" && printf 'include config.mk\nall:\n\t@echo $(CC)\n' | make -s -f -)
 	libs=$(cd "$src" && printf 'include config.mk\nall:\n\t@echo $(LDLIBS)\n' | make -s -f -)
+	command -v "${cc%% *}" >/dev/null && command -v objcopy >/dev/null ||
+		skip "no ${cc%% *} or objcopy"
+	objcopy --redefine-sym main=pt_ip_main "$obj/ip.o" "$BATS_TEST_TMPDIR/ip_main.o"
 	# shellcheck disable=SC2046,SC2086
-	gcc -g -Wall -Wextra -I"$src/include" -I"$src/include/uapi" -I"$src/ip" \
+	$cc -g -Wall -Wextra -I"$src/include" -I"$src/include/uapi" -I"$src/ip" \
 		-I"$FUZZ/.." -I"$FUZZ" -o "$bin" "$FUZZ/fuzz_$h.c" "$FUZZ/replay.c" \
 		$(cd "$obj" && printf 'include Makefile\npt-ipobj:\n\t@echo $(IPOBJ)\n' |
 			make -s -f - pt-ipobj | tr ' ' '\n' | grep -v '^ip\.o$' |
