@@ -9,6 +9,7 @@
 #             (default 180 in total) from corpus/HARNESS/, then coverage;
 #             a crash is copied to regress/HARNESS/ and fails the run
 #   regress   build, then run every input of regress/ and corpus/ once
+#             (regress/record/ holds damaged records: each must be refused)
 #   coverage  line coverage of pt_parse.c and pt_record.c by the corpus
 #             that build/fuzz/corpus-HARNESS/ holds after a run
 set -eu
@@ -145,10 +146,14 @@ build)		build ;;
 run)		build; run ;;
 regress)	build
 		fail=0
-		for h in $harnesses; do
-			# shellcheck disable=SC2046
-			replay "$h" $(inputs "$h") || fail=1
-		done
+		# shellcheck disable=SC2046
+		replay parse $(inputs parse) || fail=1
+		# damaged records: every one must be refused
+		# shellcheck disable=SC2046
+		PT_FUZZ_REFUSE=1 replay record $(find "$here/regress/record" \
+			-type f) || fail=1
+		# shellcheck disable=SC2046
+		replay record $(find "$here/corpus/record" -type f) || fail=1
 		exit $fail ;;
 coverage)	coverage ;;
 *)		echo "usage: fuzz.sh build|run|regress|coverage UPSTREAM" >&2
