@@ -89,6 +89,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_job(&job);
 	FUZZ_ASSERT(job.npools >= 1);
 	FUZZ_ASSERT(pt_record_check_port(&job, job.port, NULL) == 0);
+	/* no job's port is "pt-": a record found there is someone else's */
+	FUZZ_ASSERT(pt_record_check_port(&job, "pt-", &why) && why);
+	FUZZ_ASSERT(pt_record_check_port(&job, NULL, NULL));
 	for (i = 0; i < job.npools; i++)
 		fuzz_check_pool_fits(&job.pools[i], job.count);
 	check_words(alias, &job);
