@@ -101,7 +101,8 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	if (!tb[IFLA_IFALIAS])
 		return 0;
 	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
-	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
+	/* "particle:" and anything after it is ours, damaged or not */
+	if (strncmp(alias, "particle:", 9) || !tb[IFLA_IFNAME])
 		return 0;
 
 	if (list->n == list->cap) {
@@ -115,8 +116,9 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	}
 	f = &list->v[list->n];
 	memset(f, 0, sizeof(*f));
-	if (pt_record_parse(alias, &f->job))
-		return 0;	/* not ours after all, or damaged: skip */
+	/* a damaged record is listed too (f->damaged), never skipped */
+	pt_found_check(f, alias, rta_getattr_str(tb[IFLA_IFNAME]),
+		       pt_record_parse(alias, &f->job));
 	f->port_ifindex = ifi->ifi_index;
 	f->peer_nsid = -1;
 	if (tb[IFLA_IFNAME])
