@@ -69,7 +69,7 @@ static void print_orphan(const char *name, void *arg)
 	const char *only = arg;
 
 	if (!only || strcmp(only, name) == 0)
-		print_damaged(name, "namespace without port (add or del interrupted)",
+		print_damaged(name, "namespace not mounted (add interrupted)",
 			      NULL);
 }
 
