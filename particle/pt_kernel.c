@@ -86,6 +86,12 @@ int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
 	return err ? err : link.ifindex;
 }
 
+/*
+ * Links changed during the dump (another ip particle at work): the kernel
+ * may have skipped a device, and a job missed is a pool given twice.
+ */
+static bool dump_intr;
+
 static int collect_job(struct nlmsghdr *n, void *arg)
 {
 	struct pt_found_list *list = arg;
@@ -94,6 +100,8 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	struct pt_found *f;
 	const char *alias;
 
+	if (n->nlmsg_flags & NLM_F_DUMP_INTR)
+		dump_intr = true;
 	if (n->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
@@ -151,7 +159,11 @@ int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 {
 	unsigned int i;
 
+	int tries = 0;
+
+again:
 	memset(list, 0, sizeof(*list));
+	dump_intr = false;
 	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
 				     RTEXT_FILTER_SKIP_STATS) < 0) {
 		pt_error("cannot ask the kernel for devices: %s",
@@ -162,6 +174,10 @@ int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 		pt_error("cannot read the devices of this namespace");
 		pt_found_list_free(list);
 		return -2;
+	}
+	if (dump_intr && ++tries < 20) {
+		pt_found_list_free(list);
+		goto again;
 	}
 	/* jobs mostly share one bridge: ask its name once per run of them */
 	for (i = 0; i < list->n; i++) {
