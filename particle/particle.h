@@ -243,6 +243,9 @@ int pt_netns_mark(const char *name, char *buf, size_t len);
 int pt_netns_state(const char *name, bool *ours);
 int pt_netns_orphans(const struct pt_found_list *jobs,
 		     void (*fn)(const char *name, void *arg), void *arg);
+int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
+		      const char *name);
+bool pt_netns_is_job(const char *name);
 
 /* pt_add.c, pt_del.c, pt_show.c: the verbs */
 int pt_do_add(int argc, char **argv);

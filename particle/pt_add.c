@@ -437,7 +437,8 @@ static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
 	pt_rtnl_grow_buffers(job_rth);
 	pt_batch_init(&b);
 	/* eth0 comes up here: a veth peer cannot be created up */
-	err = pt_req_link_up(&b, job_rth, 1 /* lo */) ||
+	err = pt_req_netns_mark(&b, job_rth, job->name) ||
+	      pt_req_link_up(&b, job_rth, 1 /* lo */) ||
 	      pt_req_link_up(&b, job_rth, ifindex) ||
 	      pt_pool_requests(&b, job_rth, job, ifindex, 0, job->count) ||
 	      (job->has_gateway &&

@@ -194,7 +194,11 @@ int pt_do_del(int argc, char **argv)
 		f = damaged_by_port(&jobs, argv[0]);
 	if (f) {
 		err = del_job(f);
-	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN) {
+	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
+		   (pt_netns_state(argv[0], NULL) == PT_NS_MOUNTED &&
+		    pt_netns_is_job(argv[0]))) {
+		/* a name without port: an interrupted add, or a port
+		 * removed by hand */
 		err = pt_netns_remove(argv[0]);
 	} else {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <linux/rtnetlink.h>
 
 #include "utils.h"
 #include "namespace.h"
@@ -284,4 +285,39 @@ int pt_netns_orphans(const struct pt_found_list *jobs,
 	}
 	closedir(dir);
 	return n;
+}
+
+/* lo of a job carries the same mark as the claim file: a namespace whose
+ * port was removed by hand is still recognised by del JOB. */
+int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
+		      const char *name)
+{
+	struct pt_link_req req;
+	char mark[256];
+	int n = pt_netns_mark(name, mark, sizeof(mark));
+
+	if (n < 0)
+		return -1;
+	mark[n - 1] = '\0';	/* no newline in an ifalias */
+	pt_link_req_init(&req, RTM_NEWLINK, 0, 1 /* lo */);
+	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, mark, n);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/* Is the mounted /run/netns/NAME a job of this vtep namespace (lo's mark)? */
+bool pt_netns_is_job(const char *name)
+{
+	struct rtnl_handle jrth = { .fd = -1 };
+	struct pt_link lo;
+	char mark[256];
+	int n = pt_netns_mark(name, mark, sizeof(mark));
+	bool ours = false;
+
+	if (n < 0 || pt_netns_open_rtnl(name, &jrth))
+		return false;
+	mark[n - 1] = '\0';
+	if (pt_link_get(&jrth, NULL, 1, &lo) == 0)
+		ours = strcmp(lo.alias, mark) == 0;
+	rtnl_close(&jrth);
+	return ours;
 }

@@ -245,3 +245,20 @@ kill_at_random() {
 	assert_job_gone "$NA" "$J"
 	assert_equal "$(pt_snapshot)" "$before"
 }
+
+@test "a job whose port was removed by hand: del JOB removes its namespace; a plain namespace is refused" {
+	local before
+	before=$(pt_snapshot)
+	"$IP" -n "$NA" particle add "$J" vtep br0 count 4 pool 10.80.7.2/16
+	sip -n "$NA" link del "$(pt_port "$J")"
+	[ -e "/run/netns/$J" ]
+	run "$IP" -n "$NA" particle del "$J"
+	assert_success
+	assert_job_gone "$NA" "$J"
+	assert_equal "$(pt_snapshot)" "$before"
+	# not ours: left alone
+	sip netns add "${T}plain"
+	pt_refuse "no particle job" -- del "${T}plain"
+	[ -e "/run/netns/${T}plain" ]
+	sip netns del "${T}plain"
+}
