@@ -246,6 +246,7 @@ int pt_netns_orphans(const struct pt_found_list *jobs,
 int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
 		      const char *name);
 bool pt_netns_is_job(const char *name);
+int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr);
 
 /* pt_add.c, pt_del.c, pt_show.c: the verbs */
 int pt_do_add(int argc, char **argv);

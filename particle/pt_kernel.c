@@ -86,12 +86,6 @@ int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
 	return err ? err : link.ifindex;
 }
 
-/*
- * Links changed during the dump (another ip particle at work): the kernel
- * may have skipped a device, and a job missed is a pool given twice.
- */
-static bool dump_intr;
-
 static int collect_job(struct nlmsghdr *n, void *arg)
 {
 	struct pt_found_list *list = arg;
@@ -100,8 +94,6 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	struct pt_found *f;
 	const char *alias;
 
-	if (n->nlmsg_flags & NLM_F_DUMP_INTR)
-		dump_intr = true;
 	if (n->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
@@ -158,23 +150,25 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 {
 	unsigned int i;
-
+	bool dump_intr;
 	int tries = 0;
 
 again:
 	memset(list, 0, sizeof(*list));
-	dump_intr = false;
 	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
 				     RTEXT_FILTER_SKIP_STATS) < 0) {
 		pt_error("cannot ask the kernel for devices: %s",
 			 strerror(errno));
 		return -2;
 	}
-	if (rtnl_dump_filter(rth, collect_job, list) < 0) {
+	if (pt_dump(rth, collect_job, list, &dump_intr) < 0) {
 		pt_error("cannot read the devices of this namespace");
 		pt_found_list_free(list);
 		return -2;
 	}
+	/* links changed during the dump (another ip particle at work): the
+	 * kernel may have skipped a device, and a job missed is a pool given
+	 * twice */
 	if (dump_intr && ++tries < 20) {
 		pt_found_list_free(list);
 		goto again;

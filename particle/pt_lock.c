@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -320,4 +321,75 @@ bool pt_netns_is_job(const char *name)
 		ours = strcmp(lo.alias, mark) == 0;
 	rtnl_close(&jrth);
 	return ours;
+}
+
+/*
+ * rtnl_dump_filter() for the jobs dump, which many processes make while
+ * links come and go: it reports NLM_F_DUMP_INTR in *intr (the caller
+ * dumps again) instead of printing "Dump was interrupted" for the user.
+ */
+int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr)
+{
+	struct sockaddr_nl nladdr;
+	struct iovec iov = {};
+	struct msghdr msg = {
+		.msg_name = &nladdr, .msg_namelen = sizeof(nladdr),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	size_t cap = 0;
+	char *buf = NULL;
+	int ret = -1;
+
+	*intr = false;
+	for (;;) {
+		struct nlmsghdr *h;
+		ssize_t len;
+
+		iov.iov_base = NULL;
+		iov.iov_len = 0;
+		do {
+			len = recvmsg(rth->fd, &msg, MSG_PEEK | MSG_TRUNC);
+		} while (len < 0 && errno == EINTR);
+		if (len <= 0)
+			goto out;
+		if ((size_t)len > cap) {
+			char *nb = realloc(buf, len);
+
+			if (!nb)
+				goto out;
+			buf = nb;
+			cap = len;
+		}
+		iov.iov_base = buf;
+		iov.iov_len = cap;
+		do {
+			len = recvmsg(rth->fd, &msg, 0);
+		} while (len < 0 && errno == EINTR);
+		if (len <= 0)
+			goto out;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (nladdr.nl_pid || h->nlmsg_pid != rth->local.nl_pid ||
+			    h->nlmsg_seq != rth->dump)
+				continue;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = true;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				ret = 0;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ?
+					-e->error : EIO;
+				goto out;
+			}
+			if (fn(h, arg) < 0)
+				goto out;
+		}
+	}
+out:
+	free(buf);
+	return ret;
 }
