@@ -204,3 +204,62 @@ chroot_teardown() {
 	# nothing of this test ever appeared in the host's /run/netns
 	[ -z "$(ls /run/netns | grep -F "${T}c")" ]
 }
+
+# One worker of the storm: add/set/del of its own job names on bridge BR,
+# killed now and then at a random instant.
+storm_worker() {
+	local w=$1 br=$2 i j pid
+	for ((i = 0; i < 6; i++)); do
+		j=${T}w$w$((i % 3))
+		case $((RANDOM % 4)) in
+		0 | 1) "$IP" -n "$NA" particle add "$j" vtep "$br" count $((1 + RANDOM % 40)) ;;
+		2) "$IP" -n "$NA" particle set "$j" count $((1 + RANDOM % 60)) ;;
+		3) "$IP" -n "$NA" particle del "$j" ;;
+		esac >/dev/null 2>&1 &
+		pid=$!
+		if ((RANDOM % 3 == 0)); then
+			sleep "0.0$((RANDOM % 10))"
+			kill -9 "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+@test "storm of add/set/del/flush on two bridges with random kills: disjoint pools, flush leaves the node as it was" {
+	local before w pids=() all j k
+	sip -n "$NA" link add br1 type bridge
+	sip -n "$NA" addr add 10.73.0.1/16 dev br1
+	sip -n "$NA" link set br1 up
+	# a bridge's MAC and carrier change with its first port: settle them
+	"$IP" -n "$NA" particle add "${T}first" vtep br1 count 1
+	"$IP" -n "$NA" particle del "${T}first"
+	# (br1's carrier follows its ports, asynchronously: "linkdown" masked)
+	before=$(pt_snapshot | sed 's/ linkdown//')
+	for ((w = 0; w < 6; w++)); do
+		storm_worker "$w" "br$((w % 2))" &
+		pids+=($!)
+	done
+	sleep 0.5
+	"$IP" -n "$NA" particle flush >/dev/null 2>&1 || true
+	for w in "${pids[@]}"; do wait "$w" || true; done
+	# every job the kernel has, whole or damaged: addresses held once per bridge
+	for k in 0 1; do
+		all=$(for j in $(pt_jobs_left); do
+			"$IP" -n "$NA" -j particle show "$j" 2>/dev/null |
+				jq -e --arg b "br$k" '.[0].bridge == $b' >/dev/null || continue
+			kernel_addrs "$j"
+		done)
+		[ -z "$(sort <<<"$all" | grep . | uniq -d)" ] ||
+			fail "br$k: addresses held twice: $(sort <<<"$all" | uniq -d | head -5 | tr '\n' ' ')"
+	done
+	# the kernel settles namespaces that died with their process
+	for ((k = 0; k < 100; k++)); do
+		sip -n "$NA" -o link | grep -q ' pt-' || break
+		"$IP" -n "$NA" particle flush >/dev/null 2>&1 || true
+		sleep 0.05
+	done
+	run "$IP" -n "$NA" particle flush
+	assert_success
+	[ -z "$(pt_jobs_left)" ] || fail "left after flush: $(pt_jobs_left)"
+	assert_equal "$(pt_snapshot | sed 's/ linkdown//')" "$before"
+}
