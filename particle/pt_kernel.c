@@ -129,6 +129,7 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	struct rtattr *tb[IFLA_MAX + 1];
 	struct pt_found *f;
 	const char *alias, *ifname, *why = NULL;
+	int parsed;
 	__u32 nsid;
 
 	if (n->nlmsg_type != RTM_NEWLINK)
@@ -136,9 +137,10 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
 			   NLA_F_NESTED);
 	alias = attr_str(tb[IFLA_IFALIAS]);
-	if (!alias || strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
-		return 0;
 	ifname = attr_str(tb[IFLA_IFNAME]);
+	/* "particle:" and anything after it is ours, damaged or not */
+	if (!alias || strncmp(alias, "particle:", 9) || !ifname)
+		return 0;
 
 	if (list->n == list->cap) {
 		unsigned int cap = list->cap ? list->cap * 2 : 16;
@@ -151,9 +153,11 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	}
 	f = &list->v[list->n];
 	memset(f, 0, sizeof(*f));
-	if (pt_record_parse(alias, &f->job, &why) ||
-	    pt_record_check_port(&f->job, ifname, &why))
-		return 0;	/* not ours after all, or damaged: skip */
+	/* a damaged record is listed too (f->damaged), never skipped */
+	parsed = pt_record_parse(alias, &f->job, &why);
+	pt_found_check(f, alias, ifname, parsed);
+	if (parsed && why)
+		f->damaged = why;	/* what is wrong with it, for show */
 	f->port_ifindex = ifi->ifi_index > 0 ? ifi->ifi_index : 0;
 	f->peer_nsid = -1;
 	f->master_ifindex = attr_ifindex(tb[IFLA_MASTER]);
@@ -179,7 +183,10 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 {
 	unsigned int i;
+	bool dump_intr;
+	int tries = 0;
 
+again:
 	memset(list, 0, sizeof(*list));
 	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
 				     RTEXT_FILTER_SKIP_STATS) < 0) {
@@ -187,10 +194,17 @@ int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 			 strerror(errno));
 		return -2;
 	}
-	if (rtnl_dump_filter(rth, collect_job, list) < 0) {
+	if (pt_dump(rth, collect_job, list, &dump_intr) < 0) {
 		pt_error("cannot read the devices of this namespace");
 		pt_found_list_free(list);
 		return -2;
+	}
+	/* links changed during the dump (another ip particle at work): the
+	 * kernel may have skipped a device, and a job missed is a pool given
+	 * twice */
+	if (dump_intr && ++tries < 20) {
+		pt_found_list_free(list);
+		goto again;
 	}
 	/* jobs mostly share one bridge: ask its name once per run of them */
 	for (i = 0; i < list->n; i++) {

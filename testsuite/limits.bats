@@ -91,7 +91,7 @@ host_view() {
 	after=$(host_view)
 	echo "# status $status: $stderr"
 	[[ $status =~ ^[12]$ ]] || fail "exit status $status"
-	[[ $stderr == *"Error: "*"/run/netns/${T}j"*"Read-only file system"* ]] ||
+	[[ $stderr == *"Error: "*"${T}j"*"Read-only file system"* ]] ||
 		fail "no clear error"
 	assert_equal "$after" "$before"
 	# and the same add works where /run/netns is writable
