@@ -159,6 +159,7 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	if (parsed && why)
 		f->damaged = why;	/* what is wrong with it, for show */
 	f->port_ifindex = ifi->ifi_index > 0 ? ifi->ifi_index : 0;
+	snprintf(f->job.port, sizeof(f->job.port), "%s", ifname);
 	f->peer_nsid = -1;
 	f->master_ifindex = attr_ifindex(tb[IFLA_MASTER]);
 	f->peer_ifindex = attr_ifindex(tb[IFLA_LINK]);
