@@ -150,9 +150,11 @@ deb: deps
 	@scripts/deps.sh deb
 	packaging/build-deb.sh $(BUILD) $(IPROUTE2_DEBIAN_VERSION)
 
-check-package: deb
+# packaging/tests/: install.bats (the .deb) and build.bats (a clean clone's
+# make in a fresh root, from the same upstream source)
+check-package: deb $(UPSTREAM)
 	@scripts/deps.sh test
-	bats --print-output-on-failure packaging/tests/
+	IPROUTE2_SRC="$(UPSTREAM)" bats --print-output-on-failure packaging/tests/
 
 # Upstream's install, plus the completion: bash-completion loads files in
 # /etc/bash_completion.d eagerly, which lets ours wrap its "ip" completion.

@@ -42,6 +42,10 @@ UNSHARE=$(command -v unshare)
 IPERF3=$(command -v iperf3 || true)
 BRIDGE=${STOCK%/ip}/bridge
 [ -x "$BRIDGE" ] || BRIDGE=$(command -v bridge)
+# the simulated nodes, built as the tests, the lab and the demo build theirs
+# shellcheck source=particle/lib/node.sh
+. "$TOP/particle/lib/node.sh"
+NODE_IP=$STOCK NODE_BRIDGE=$BRIDGE
 
 MODE=quick REPS= ONLY= FNS= OUT= PUBLISH=0
 usage() {
@@ -191,30 +195,15 @@ machine() {
 # other node.  $ID-hA/$ID-hB stand in for the hosts' root namespaces (where
 # the stock recipes create veth pairs before moving them).
 make_nodes() {
-	local x peer vni b=$TMP/nodes.b
+	local x n peer vni
+	node_netns "$ID-vA" "$ID-hA" "$ID-vB" "$ID-hB" || return 1
+	node_wire "$ID-vA" pbu0 192.168.250.1/24 "$ID-vB" pbu0 192.168.250.2/24 || return 1
 	for x in A B; do
-		"$STOCK" netns add "$ID-v$x" && "$STOCK" netns add "$ID-h$x" || return 1
-	done
-	"$STOCK" -n "$ID-vA" link add pbu0 type veth peer name pbu0 netns "$ID-vB" || return 1
-	for x in A B; do
-		if [ $x = A ]; then peer=192.168.250.2; else peer=192.168.250.1; fi
-		{
-			echo "link set lo up"
-			echo "addr add 192.168.250.$([ $x = A ] && echo 1 || echo 2)/24 dev pbu0"
-			echo "link set pbu0 up"
-			for vni in 100 101 102 103 104 105; do
-				echo "link add vx$vni type vxlan id $vni dstport 4789 local ${peer%.*}.$([ $x = A ] && echo 1 || echo 2) dev pbu0"
-				echo "link add br$vni type bridge"
-				echo "link set vx$vni master br$vni"
-				echo "link set vx$vni up"
-				echo "link set br$vni up"
-			done
-		} > "$b"
-		"$STOCK" -n "$ID-v$x" -batch "$b" || return 1
+		if [ $x = A ]; then n=1 peer=192.168.250.2; else n=2 peer=192.168.250.1; fi
 		for vni in 100 101 102 103 104 105; do
-			"$BRIDGE" -n "$ID-v$x" fdb append 00:00:00:00:00:00 dev vx$vni dst $peer || return 1
+			node_vtep "$ID-v$x" "vx$vni" "$vni" "192.168.250.$n" pbu0 "br$vni" &&
+			node_flood "$ID-v$x" "vx$vni" "$peer" || return 1
 		done
-		"$STOCK" -n "$ID-h$x" link set lo up || return 1
 	done
 }
 
