@@ -76,12 +76,12 @@ node_wire() {
 # VXLAN up and BR up.  An empty BR leaves VXLAN unbridged.  HOOK, a
 # command, runs as "HOOK NS VXLAN BR" once both exist, before either is up.
 node_vtep() {
-	local hook= ns vx vni local dev br vxopts=() bropts=()
+	local hook='' ns vx vni src dev br vxopts=() bropts=()
 	if [ "$1" = -h ]; then
 		hook=$2
 		shift 2
 	fi
-	ns=$1 vx=$2 vni=$3 local=$4 dev=$5 br=$6
+	ns=$1 vx=$2 vni=$3 src=$4 dev=$5 br=$6
 	shift 6
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		vxopts+=("$1")
@@ -89,7 +89,7 @@ node_vtep() {
 	done
 	[ $# -eq 0 ] || shift
 	bropts=("$@")
-	node_ip -n "$ns" link add "$vx" type vxlan id "$vni" local "$local" \
+	node_ip -n "$ns" link add "$vx" type vxlan id "$vni" local "$src" \
 		dev "$dev" dstport 4789 "${vxopts[@]}" || return
 	if [ -n "$br" ]; then
 		node_ip -n "$ns" link add "$br" type bridge "${bropts[@]}" &&
