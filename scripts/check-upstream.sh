@@ -4,7 +4,8 @@
 # alltests") against two builds of the same source side by side: ours
 # (patches/ applied) and an unpatched one.  Upstream's Makefile runs every
 # test once per entry of testsuite/iproute2/, so the two run interleaved,
-# test by test, in a fresh network namespace each ("unshare -n").
+# test by test, in a fresh network namespace each ("unshare -n") with a
+# /run/netns of its own.
 #
 # usage: check-upstream.sh PATCHED_TREE UNPATCHED_TREE   (as root)
 #
@@ -44,11 +45,23 @@ trap cleanup EXIT
 # root without sudo installed, sudo is a plain exec.
 if ! command -v sudo >/dev/null; then
 	[ "$(id -u)" = 0 ] || { echo "check-upstream: needs root (or sudo)" >&2; exit 1; }
-	mkdir "$tmp/bin"
+	mkdir -p "$tmp/bin"
 	printf '#!/bin/sh\n[ "${1:-}" = -E ] && shift\nexec "$@"\n' >"$tmp/bin/sudo"
 	chmod 755 "$tmp/bin/sudo"
 	PATH=$tmp/bin:$PATH
 fi
+
+# Upstream's PREFIX, "sudo -E unshare -n", shares /run/netns with the
+# machine: its netns tests list every namespace there (other tests', coming
+# and going) and two runs would share "testnsid".  Each test gets a private
+# /run/netns as well, the same for both builds.
+mkdir -p "$tmp/bin"
+cat >"$tmp/bin/isolated" <<'SH'
+#!/bin/sh
+exec unshare -n -m --propagation private sh -c \
+	'mkdir -p /run/netns && mount -t tmpfs check-upstream /run/netns && exec "$@"' sh "$@"
+SH
+chmod 755 "$tmp/bin/isolated"
 
 # The two builds under test, as upstream's suite wants them.
 rm -rf "$ts/iproute2/iproute2-this" "$ts/iproute2/patched" "$ts/iproute2/unpatched"
@@ -56,7 +69,8 @@ ln -s "$patched" "$ts/iproute2/patched"
 ln -s "$unpatched" "$ts/iproute2/unpatched"
 
 echo "check-upstream: make -C $ts alltests (patched: $patched, unpatched: $unpatched)" >&2
-make -C "$ts" alltests KENVFN="$tmp/kenv" >"$tmp/out" 2>"$tmp/err"
+make -C "$ts" alltests KENVFN="$tmp/kenv" PREFIX="sudo -E $tmp/bin/isolated" \
+	>"$tmp/out" 2>"$tmp/err"
 rc=$?
 { cat "$tmp/out"; echo "--- stderr"; cat "$tmp/err"; } >"$log"
 

@@ -6,7 +6,7 @@
 #	load lib/topo
 # and in setup(): pt_nodes 2 (or pt_lone ...); teardown() { pt_teardown; }
 #
-# Names: $T is "pt" + PT_TAG + the test process id in base 36 (at most 8
+# Names: $T is "pt" + PT_TAG + the test process id in base 36 (always 8
 # characters), unique on this machine while the test runs.  Every namespace
 # and job a test makes starts with $T, so teardown can remove exactly what
 # this test made, even after a failure, without touching other engineers'
@@ -38,7 +38,11 @@ _pt_b36() {
 	echo "${s:-0}"
 }
 
-T="pt${PT_TAG:-X}$(_pt_b36 $$)"
+# The pid is padded to 5 digits (pid_max is at most 36^5): a shorter $T
+# would be the start of another test's (pid 907 is "p7", 32671 "p7j"), and
+# its teardown would take the other test's namespaces.
+T=0000$(_pt_b36 $$)
+T="pt${PT_TAG:-X}${T: -5}"
 
 # No test may hang the suite (a netlink request that never gets its answer
 # would): bats kills a test and its children after this many seconds.
