@@ -221,7 +221,7 @@ static int set_keyword(const char *arg)
 	return -1;
 }
 
-#define SET_USAGE "ip particle set JOB { count N | rate RATE | slot-rate RATE | slot-ceil RATE | counters { on | off } } ..."
+#define SET_USAGE "ip particle set JOB KEYWORD VALUE [ KEYWORD VALUE ]..., KEYWORD one of count, rate, slot-rate, slot-ceil, counters"
 
 /* What set changes: count (0: unchanged) and the limits given. */
 struct set_args {

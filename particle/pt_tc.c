@@ -419,7 +419,8 @@ static int dev_apply(struct rtnl_handle *rth, int ifindex,
 	if (err)
 		err = -1;
 	else if (b.nmsgs)
-		err = pt_batch_commit(rth, &b, what);
+		err = (b.nmsgs > 64 ? pt_rtnl_grow_buffers(rth) : 0) ?:
+		      pt_batch_commit(rth, &b, what);
 	pt_batch_free(&b);
 	if (prog >= 0)
 		close(prog);	/* the filter holds it now */
