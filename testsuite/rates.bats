@@ -304,3 +304,23 @@ slot_rate() {
 	vg -n "$NA" particle set "$J" rate none slot-rate none slot-ceil none
 	vg -n "$NA" particle del "$J"
 }
+
+@test "rates: completion offers the rate keywords for add and set, on/off for counters" {
+	# shellcheck disable=SC1091
+	source "$BATS_TEST_DIRNAME/../particle/bash-completion/ip-particle"
+	c() {
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_ip_particle
+		printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+	}
+	run c ip particle add j1 vtep vx count 4 slot-rate 1mbit sl
+	assert_output "slot-ceil "
+	run c ip particle add j1 counters ""
+	assert_output "off on "
+	run c ip particle set j1 slot-rate 1mbit ""
+	assert_output "count counters rate slot-ceil "
+	run c ip particle set j1 cou 4 counters ""
+	assert_output "off on "
+}
