@@ -401,12 +401,13 @@ static int add_limits(struct pt_plan *plan, struct rtnl_handle *job_rth,
 		      bool undo)
 {
 	const struct pt_job *job = plan->job;
-	int eth0 = pt_ifindex_in(job_rth, PT_JOB_IFNAME);
-	int port = pt_ifindex_in(&rth, job->port);
 	char what[128];
+	int eth0, port;
 
 	if (!pt_limits_on(&job->lim))
-		return 0;
+		return 0;	/* nothing asked of the kernel */
+	eth0 = pt_ifindex_in(job_rth, PT_JOB_IFNAME);
+	port = pt_ifindex_in(&rth, job->port);
 	if (eth0 < 0 || port < 0)
 		return undo ? 0 : -2;
 	if (undo)
