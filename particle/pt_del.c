@@ -17,6 +17,23 @@
 #include "ip_common.h"
 #include "particle.h"
 
+/* A port whose record names no usable job: found by JOB's port name. */
+static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
+					      const char *name)
+{
+	char port[IFNAMSIZ];
+	unsigned int i;
+
+	pt_port_name(name, port);
+	for (i = 0; i < jobs->n; i++)
+		if (jobs->v[i].damaged && !jobs->v[i].job.name[0] &&
+		    strcmp(jobs->v[i].job.port, port) == 0) {
+			strcpy(jobs->v[i].job.name, name);
+			return &jobs->v[i];
+		}
+	return NULL;
+}
+
 /*
  * The job named on the command line, read back from its port; jobs holds
  * every job of the namespace (set checks the others), freed by the caller.
@@ -36,6 +53,8 @@ static const struct pt_found *find_job(const char *name,
 	if (*err)
 		return NULL;
 	f = pt_found_lookup(jobs, name);
+	if (!f)
+		f = damaged_by_port(jobs, name);
 	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 name, name);
@@ -105,16 +124,36 @@ static int del_port(const struct pt_found *f)
  */
 static int del_job(const struct pt_found *f)
 {
-	int err = del_port(f);
+	int err;
 
+	/*
+	 * The name first, the port last: killed in between, the port and its
+	 * record remain, which del and flush find again (the other order
+	 * could leave a namespace that nothing names as a job).
+	 */
+	if (f->job.name[0] && pt_netns_state(f->job.name, NULL) != PT_NS_NONE) {
+		err = pt_netns_remove(f->job.name);
+		if (err)
+			return err;
+	}
+	pt_fault("del:netns");
+	err = del_port(f);
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
 			 f->job.port, strerror(-err));
 		return -2;
 	}
-	if (pt_netns_exists(f->job.name))
-		return pt_netns_remove(f->job.name);
+	pt_fault("del:port");
 	return 0;
+}
+
+/* A marked /run/netns entry that an interrupted add left unmounted. */
+static void del_orphan(const char *name, void *arg)
+{
+	int *err = arg;
+
+	if (pt_netns_remove(name))
+		*err = -2;
 }
 
 static int one_job_arg(int argc, char **argv, const char *verb)
@@ -142,9 +181,30 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	f = find_job(argv[0], &jobs, &err);
-	if (f)
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name",
+			 argv[0]);
+		return -1;
+	}
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, argv[0]);
+	if (!f)
+		f = damaged_by_port(&jobs, argv[0]);
+	if (f) {
 		err = del_job(f);
+	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
+		   (pt_netns_state(argv[0], NULL) == PT_NS_MOUNTED &&
+		    pt_netns_is_job(argv[0]))) {
+		/* a name without port: an interrupted add, or a port
+		 * removed by hand */
+		err = pt_netns_remove(argv[0]);
+	} else {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 argv[0], argv[0]);
+		err = -1;
+	}
 	pt_found_list_free(&jobs);
 	return err;
 }
@@ -171,16 +231,20 @@ int pt_do_flush(int argc, char **argv)
 			ret = err;
 	}
 	pt_found_list_free(&jobs);
+	pt_netns_orphans(NULL, del_orphan, &ret);
 	return ret;
 }
 
-static int set_record(const struct pt_found *f, const struct pt_job *job)
+static int set_record(const struct pt_found *f, const struct pt_job *job,
+		      const char *busy)
 {
 	struct pt_link_req req;
 	char record[256];
 
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
+	if (busy)
+		pt_record_mark_busy(record, sizeof(record), busy);
 	pt_link_req_init(&req, RTM_NEWLINK, 0, f->port_ifindex);
 	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
 	return pt_talk(&rth, &req.n) ? -2 : 0;
@@ -293,14 +357,15 @@ static void set_limits(const struct set_args *sa, struct pt_limits *l)
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_lock lk = { .fd = -1 };
 	struct pt_found_list jobs;
 	const struct pt_found *f;
 	struct set_args sa;
-	struct pt_job job, want;
+	struct pt_job job, want, mark;
 	char what[128], record[256];
 	bool tc_change, tc_done = false;
 	__u32 count, old;
-	int ifindex, err;
+	int ifindex = -1, err;
 
 	if (parse_set(argc, argv, &sa))
 		return -1;
@@ -309,33 +374,75 @@ int pt_do_set(int argc, char **argv)
 	f = find_job(argv[0], &jobs, &err);
 	if (!f)
 		goto out;
-	job = want = f->job;
-	old = job.count;
-	count = sa.count ? sa.count : old;
+	if (f->damaged) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" is damaged (%s): remove it with \"ip particle del %s\"",
+			 argv[0], argv[0], f->damaged, argv[0]);
+		err = -1;
+		goto out;
+	}
+	/* everything that needs no other job is checked first */
+	want = f->job;
+	count = sa.count ? sa.count : want.count;
 	want.count = count;
 	set_limits(&sa, &want.lim);
 	err = pt_check_count(&want, count) ?:
 	      pt_limits_check(&want, count, sa.count_arg);
 	if (!err && pt_record_format(&want, record, sizeof(record))) {
 		pt_error("job \"%s\": its record with these limits does not fit in an ifalias (255 bytes)",
-			 job.name);
+			 want.name);
 		err = -1;
 	}
-	if (!err && count > old) {
+	if (err)
+		goto out;
+	if (count > f->job.count) {
 		struct pt_taken brs;
+		char bridge[IFNAMSIZ];
 
-		err = pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
-		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
-				     sa.count_arg);
+		/* a grow takes addresses: check and record under the lock,
+		 * against the jobs as they are once we hold it */
+		strcpy(bridge, f->job.bridge);
+		pt_found_list_free(&jobs);
+		err = pt_lock_bridge(&lk, bridge);
+		if (err)
+			goto out;
+		f = find_job(argv[0], &jobs, &err);
+		if (!f)
+			goto out;
+		if (f->damaged) {
+			pt_error("job \"%s\" is damaged (%s)", argv[0], f->damaged);
+			err = -1;
+			goto out;
+		}
+		err = pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
+				    &brs) ?:
+		      pt_pools_check(&f->job, count, &jobs, f->master_ifindex,
+				     &brs, sa.count_arg);
+		if (err)
+			goto out;
 	}
+	job = f->job;
+	old = job.count;
+	want = job;
+	want.count = count;
+	set_limits(&sa, &want.lim);
 	tc_change = memcmp(&want.lim, &job.lim, sizeof(job.lim)) ||
 		    (pt_limits_on(&want.lim) && count != old);
-	if (err || (count == old && !tc_change))
+	if (count == old && !tc_change)
 		goto out;
+
+	/* the busy record reserves the larger range until done */
+	mark = job;
+	if (count > old)
+		mark.count = count;
+	err = set_record(f, &mark, "set");
+	pt_unlock(&lk);
+	if (err)
+		goto out;
+	pt_fault("set:record");
 
 	err = pt_netns_open_rtnl(job.name, &job_rth);
 	if (err)
-		goto out;
+		goto restore;
 	snprintf(what, sizeof(what), "job \"%s\"", job.name);
 	ifindex = pt_ifindex_in(&job_rth, PT_JOB_IFNAME);
 	if (ifindex < 0) {
@@ -344,6 +451,8 @@ int pt_do_set(int argc, char **argv)
 		goto close;
 	}
 	pt_rtnl_grow_buffers(&job_rth);
+	/* new addresses, the limits (classes changed in place), removed
+	 * addresses, the record; each undone if a later one fails */
 	if (count > old) {
 		err = resize(&job_rth, &job, ifindex, old, count, what);
 		if (err)
@@ -361,9 +470,12 @@ int pt_do_set(int argc, char **argv)
 		if (err)
 			goto undo;
 	}
-	err = set_record(f, &want);
-	if (!err)
+	pt_fault("set:resize");
+	err = set_record(f, &want, NULL);
+	if (!err) {
+		pt_fault("set:done");
 		goto close;
+	}
 	pt_error("%s: the kernel refused its new record", what);
 undo:
 	/* best effort, quietly: kernel and record back in agreement */
@@ -374,7 +486,11 @@ undo:
 		resize(&job_rth, &job, ifindex, count, old, NULL);
 close:
 	rtnl_close(&job_rth);
+restore:
+	if (err)
+		set_record(f, &job, NULL);
 out:
+	pt_unlock(&lk);
 	pt_found_list_free(&jobs);
 	return err;
 }
