@@ -27,6 +27,11 @@ struct pt_plan {
 	bool create_bridge;
 	bool enslave_vtep;
 	__u32 mtu;
+	/* what the bridge holds: read by plan_bridge_jobs() */
+	struct pt_found_list jobs;	/* the jobs on it */
+	unsigned int nports;		/* its ports, jobs or not */
+	struct pt_taken brs;		/* its own addresses */
+	bool pool_chosen;		/* job->pools[last] is a default pool */
 };
 
 enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_MAX };
@@ -161,14 +166,33 @@ static int plan_vtep(struct rtnl_handle *rth, struct pt_plan *plan)
 	return plan_bridge(rth, plan);
 }
 
-/* The lowest free range of count addresses in the bridge's IPv4 subnet. */
-static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
-			const struct pt_found_list *jobs)
+struct span {
+	__u64 first, end;	/* [first, end) of IPv4 addresses */
+};
+
+static int span_cmp(const void *a, const void *b)
 {
+	const struct span *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * The lowest free range of count addresses in the bridge's IPv4 subnet:
+ * whatever is taken (other jobs' IPv4 pools, the bridge's addresses)
+ * sorted once, then one sweep past it.
+ */
+static int default_pool(struct pt_plan *plan)
+{
+	const struct pt_found_list *jobs = &plan->jobs;
+	const struct pt_taken *brs = &plan->brs;
 	struct pt_job *job = plan->job;
 	const struct pt_pool *bp = NULL;
+	struct span *taken;
+	unsigned int i, n = 0;
 	struct pt_pool pool;
-	unsigned int i;
+	__u64 first;
+	int k;
 
 	for (i = 0; i < brs->n; i++)
 		if (brs->v[i].pool.family == AF_INET) {
@@ -184,38 +208,45 @@ static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 	pool.arg = NULL;
 	pool.first = pt_addr_add(pt_pool_network(bp), bp->plen < 31 ? 1 : 0);
 
-	while (pt_pool_room(&pool) >= job->count) {
-		struct pt_addr next = pool.first;
-
-		if (!pt_pool_clashes(&pool, job->count, job->name, jobs,
-				    plan->bridge_ifindex, brs, NULL)) {
-			job->pools[job->npools++] = pool;
-			return 0;
+	taken = malloc((brs->n + PT_POOLS_MAX * jobs->n + 1) * sizeof(*taken));
+	if (!taken) {
+		pt_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < brs->n; i++)
+		if (brs->v[i].pool.family == AF_INET) {
+			taken[n].first = brs->v[i].pool.first.lo;
+			taken[n++].end = brs->v[i].pool.first.lo + 1;
 		}
-		/* skip past whatever is in the way */
-		for (i = 0; i < brs->n; i++)
-			if (brs->v[i].pool.family == AF_INET &&
-			    pt_pool_contains(&pool, job->count,
-					     &brs->v[i].pool.first) &&
-			    pt_addr_cmp(&brs->v[i].pool.first, &next) >= 0)
-				next = pt_addr_add(brs->v[i].pool.first, 1);
-		for (i = 0; i < jobs->n; i++) {
-			const struct pt_found *f = &jobs->v[i];
-			int k;
+	for (i = 0; i < jobs->n; i++) {
+		const struct pt_found *f = &jobs->v[i];
 
-			if (f->master_ifindex != plan->bridge_ifindex)
-				continue;
-			for (k = 0; k < f->job.npools; k++) {
-				struct pt_addr end = pt_pool_slot(&f->job.pools[k],
-								  f->job.count);
-
-				if (pt_pools_overlap(&pool, job->count,
-						     &f->job.pools[k], f->job.count) &&
-				    pt_addr_cmp(&end, &next) > 0)
-					next = end;
+		if (f->master_ifindex != plan->bridge_ifindex ||
+		    !strcmp(f->job.name, job->name))
+			continue;
+		for (k = 0; k < f->job.npools; k++)
+			if (f->job.pools[k].family == AF_INET) {
+				taken[n].first = f->job.pools[k].first.lo;
+				taken[n].end = taken[n].first + f->job.count;
+				n++;
 			}
-		}
-		pool.first = next;
+	}
+	qsort(taken, n, sizeof(*taken), span_cmp);
+
+	first = pool.first.lo;
+	for (i = 0; i < n; i++) {
+		if (taken[i].end <= first)
+			continue;
+		if (taken[i].first >= first + job->count)
+			break;
+		first = taken[i].end;	/* skip past what is in the way */
+	}
+	free(taken);
+	pool.first.lo = first;
+	if (first <= 0xffffffffULL && pt_pool_room(&pool) >= job->count) {
+		job->pools[job->npools++] = pool;
+		plan->pool_chosen = true;
+		return 0;
 	}
 	{
 		char a[INET6_ADDRSTRLEN];
@@ -228,20 +259,48 @@ static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 	return -1;
 }
 
-static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
-		      const struct pt_found_list *jobs)
+/* Read what the bridge holds now: its jobs, its ports, its addresses. */
+static int plan_bridge_jobs(struct pt_plan *plan)
 {
 	struct pt_job *job = plan->job;
-	struct pt_taken brs;
+
+	return pt_bridge_jobs(&rth, plan->bridge_ifindex, job->bridge,
+			      &plan->jobs, &plan->nports) ?:
+	       pt_taken_load(&rth, plan->bridge_ifindex, job->bridge,
+			     &plan->brs);
+}
+
+/*
+ * Decide from what plan_bridge_jobs() read: room on the bridge, the pool
+ * (the default one chosen here), the gateway.  Reads nothing, so it may
+ * run again on a fresh read.
+ */
+static int plan_decide(struct pt_plan *plan)
+{
+	struct pt_job *job = plan->job;
+	unsigned int need;
 	int i, err;
 
-	err = pt_taken_load(rth, plan->bridge_ifindex, job->bridge, &brs);
-	if (err)
-		return err;
-	if (!job->npools && default_pool(plan, &brs, jobs))
+	if (plan->pool_chosen) {
+		job->npools--;
+		plan->pool_chosen = false;
+	}
+	if (pt_found_lookup(&plan->jobs, job->name)) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" already exists",
+			 job->name, job->name);
 		return -1;
-	err = pt_pools_check(job, job->count, jobs, plan->bridge_ifindex,
-			     &brs, NULL);
+	}
+	/* the job's port, and the vtep if it is still to join the bridge */
+	need = 1 + (plan->enslave_vtep && plan->bridge_ifindex);
+	if (plan->nports + need > PT_BRIDGE_PORTS_MAX) {
+		pt_error("bridge \"%s\" is full: it has %u ports and a Linux bridge holds at most %u: add the job on another VNI (another vtep and bridge)",
+			 job->bridge, plan->nports, PT_BRIDGE_PORTS_MAX);
+		return -1;
+	}
+	if (!job->npools && default_pool(plan))
+		return -1;
+	err = pt_pools_check(job, job->count, &plan->jobs,
+			     plan->bridge_ifindex, &plan->brs, NULL);
 	if (err)
 		return err;
 
@@ -261,10 +320,14 @@ static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
 	return pt_check_count(job, job->count);
 }
 
+/*
+ * Read, then decide: everything that can refuse the job does so here,
+ * before the kernel is touched.  The vtep, its bridge and the port name
+ * are asked by name; of the other jobs only those on this bridge are read.
+ */
 static int plan_add(struct pt_plan *plan)
 {
 	struct pt_job *job = plan->job;
-	struct pt_found_list jobs;
 	struct pt_link port;
 	int err;
 
@@ -282,19 +345,7 @@ static int plan_add(struct pt_plan *plan)
 			 job->name, job->port);
 		return -1;
 	}
-
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
-		return err;
-	if (pt_found_lookup(&jobs, job->name)) {
-		pt_error("argument \"%s\" is wrong: job \"%s\" already exists",
-			 job->name, job->name);
-		err = -1;
-	} else {
-		err = plan_pools(&rth, plan, &jobs);
-	}
-	pt_found_list_free(&jobs);
-	return err;
+	return plan_bridge_jobs(plan) ?: plan_decide(plan);
 }
 
 /* ---- apply ---- */
@@ -428,6 +479,33 @@ static void undo_bridge(struct pt_plan *plan)
 		pt_link_set(&rth, plan->vtep.ifindex, -1, 0);
 }
 
+/*
+ * The job's place on the bridge: its pool, decided against the bridge's
+ * other jobs, and the port that records it, made right after.  This is
+ * all that another add on the same bridge could invalidate: a lock that
+ * serialises adds needs to hold only this call, and under it passes
+ * fresh = true so that the bridge is read again and the pool decided
+ * again from what the lock protects.  Without a lock the plan's reading
+ * is the freshest there is.
+ */
+static int add_claim(struct pt_plan *plan, int nsfd, bool fresh)
+{
+	int err;
+
+	if (fresh) {
+		pt_found_list_free(&plan->jobs);
+		err = plan_bridge_jobs(plan) ?: plan_decide(plan);
+		if (err)
+			return err;
+	}
+	if (plan->enslave_vtep) {
+		err = add_bridge(plan);
+		if (err)
+			return err;
+	}
+	return add_port(plan, nsfd);
+}
+
 int pt_do_add(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
@@ -443,17 +521,14 @@ int pt_do_add(int argc, char **argv)
 		return err;
 	if (pt_need_root("add"))
 		return -1;
+	/* read -> decide */
 	err = plan_add(&plan);
+	pt_found_list_free(&plan.jobs);
 	if (err)
 		return err;
 	clock_mark(&clk, PH_LOOKUP);
 
-	if (plan.enslave_vtep) {
-		err = add_bridge(&plan);
-		if (err)
-			goto undo;
-	}
-
+	/* -> create: first what is this job's alone, named after it */
 	err = pt_netns_create(job.name, &job_rth, &nsfd,
 			      job.mode == PT_MODE_ANYIP &&
 			      (job.pools[0].family == AF_INET6 ||
@@ -463,7 +538,9 @@ int pt_do_add(int argc, char **argv)
 	netns_made = true;
 	clock_mark(&clk, PH_NETNS);
 
-	err = add_port(&plan, nsfd);
+	/* then its place on the shared bridge */
+	err = add_claim(&plan, nsfd, false);
+	pt_found_list_free(&plan.jobs);
 	/* the veth may exist even if setting the record failed */
 	port_made = true;
 	if (err)

@@ -17,31 +17,22 @@
 #include "ip_common.h"
 #include "particle.h"
 
-/*
- * The job named on the command line, read back from its port; jobs holds
- * every job of the namespace (set checks the others), freed by the caller.
- */
-static const struct pt_found *find_job(const char *name,
-				       struct pt_found_list *jobs, int *err)
+/* The job named on the command line, read back from its port (by name). */
+static int find_job(const char *name, struct pt_found *f)
 {
-	const struct pt_found *f;
+	int err;
 
-	memset(jobs, 0, sizeof(*jobs));
 	if (!pt_job_name_valid(name)) {
 		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
-		*err = -1;
-		return NULL;
+		return -1;
 	}
-	*err = pt_jobs_find(&rth, jobs);
-	if (*err)
-		return NULL;
-	f = pt_found_lookup(jobs, name);
-	if (!f) {
+	err = pt_job_get(&rth, name, f);
+	if (err == -ENOENT) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 name, name);
-		*err = -1;
+		return -1;
 	}
-	return f;
+	return err;
 }
 
 /*
@@ -133,8 +124,7 @@ static int one_job_arg(int argc, char **argv, const char *verb)
 
 int pt_do_del(int argc, char **argv)
 {
-	struct pt_found_list jobs;
-	const struct pt_found *f;
+	struct pt_found f;
 	int err;
 
 	err = one_job_arg(argc, argv, "del");
@@ -142,11 +132,8 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	f = find_job(argv[0], &jobs, &err);
-	if (f)
-		err = del_job(f);
-	pt_found_list_free(&jobs);
-	return err;
+	err = find_job(argv[0], &f);
+	return err ?: del_job(&f);
 }
 
 int pt_do_flush(int argc, char **argv)
@@ -204,8 +191,8 @@ static int resize(struct rtnl_handle *job_rth, const struct pt_job *job,
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
-	struct pt_found_list jobs;
-	const struct pt_found *f;
+	struct pt_found_list jobs = {};
+	struct pt_found found, *f = &found;
 	struct pt_job job;
 	char what[128];
 	__u32 count, old;
@@ -235,15 +222,18 @@ int pt_do_set(int argc, char **argv)
 		return -1;
 	if (pt_need_root("set"))
 		return -1;
-	f = find_job(argv[0], &jobs, &err);
-	if (!f)
+	err = find_job(argv[0], f);
+	if (err)
 		goto out;
 	job = f->job;
 	err = pt_check_count(&job, count);
 	if (!err && count > job.count) {
 		struct pt_taken brs;
 
-		err = pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
+		/* growing: the other jobs on the same bridge, no others */
+		err = pt_bridge_jobs(&rth, f->master_ifindex, job.bridge, &jobs,
+				     NULL) ?:
+		      pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
 		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
 				     argv[2]);
 	}

@@ -86,37 +86,21 @@ int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
 	return err ? err : link.ifindex;
 }
 
-static int collect_job(struct nlmsghdr *n, void *arg)
+/* A job from its port's RTM_NEWLINK: 0, or -1 if the port holds no record. */
+static int found_from_msg(struct nlmsghdr *n, struct rtattr **tb,
+			  struct pt_found *f)
 {
-	struct pt_found_list *list = arg;
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
-	struct rtattr *tb[IFLA_MAX + 1];
-	struct pt_found *f;
 	const char *alias;
 
-	if (n->nlmsg_type != RTM_NEWLINK)
-		return 0;
-	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
-			   NLA_F_NESTED);
 	if (!tb[IFLA_IFALIAS])
-		return 0;
+		return -1;
 	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
 	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
-		return 0;
-
-	if (list->n == list->cap) {
-		unsigned int cap = list->cap ? list->cap * 2 : 16;
-		struct pt_found *v = realloc(list->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		list->v = v;
-		list->cap = cap;
-	}
-	f = &list->v[list->n];
+		return -1;
 	memset(f, 0, sizeof(*f));
 	if (pt_record_parse(alias, &f->job))
-		return 0;	/* not ours after all, or damaged: skip */
+		return -1;	/* not ours after all, or damaged: skip */
 	f->port_ifindex = ifi->ifi_index;
 	f->peer_nsid = -1;
 	if (tb[IFLA_IFNAME])
@@ -130,6 +114,86 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 		f->peer_nsid = rta_getattr_s32(tb[IFLA_LINK_NETNSID]);
 	if (tb[IFLA_MTU])
 		f->port_mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	return 0;
+}
+
+/* Bridges seen in a dump, so that their ports' jobs name them for free. */
+struct br_name {
+	int ifindex;
+	char name[IFNAMSIZ];
+};
+
+struct job_dump {
+	struct pt_found_list *list;
+	int master;		/* only ports of this device; 0: all */
+	const char *bridge;	/* its name */
+	unsigned int nports;	/* every device seen with that master */
+	struct br_name *br;
+	unsigned int nbr, capbr;
+};
+
+static int remember_bridge(struct job_dump *d, struct nlmsghdr *n,
+			   struct rtattr **tb)
+{
+	struct rtattr *li[IFLA_INFO_MAX + 1];
+	struct br_name *v;
+
+	if (!tb[IFLA_LINKINFO] || !tb[IFLA_IFNAME])
+		return 0;
+	parse_rtattr_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO]);
+	if (!li[IFLA_INFO_KIND] ||
+	    strcmp(rta_getattr_str(li[IFLA_INFO_KIND]), "bridge"))
+		return 0;
+	if (d->nbr == d->capbr) {
+		unsigned int cap = d->capbr ? d->capbr * 2 : 8;
+
+		v = realloc(d->br, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		d->br = v;
+		d->capbr = cap;
+	}
+	v = &d->br[d->nbr++];
+	v->ifindex = ((struct ifinfomsg *)NLMSG_DATA(n))->ifi_index;
+	snprintf(v->name, sizeof(v->name), "%s",
+		 rta_getattr_str(tb[IFLA_IFNAME]));
+	return 0;
+}
+
+static int collect_job(struct nlmsghdr *n, void *arg)
+{
+	struct job_dump *d = arg;
+	struct pt_found_list *list = d->list;
+	struct ifinfomsg *ifi = NLMSG_DATA(n);
+	struct rtattr *tb[IFLA_MAX + 1];
+
+	if (n->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
+			   NLA_F_NESTED);
+	if (d->master) {
+		/* the kernel filters; a kernel that does not, we do */
+		if (!tb[IFLA_MASTER] ||
+		    rta_getattr_u32(tb[IFLA_MASTER]) != (__u32)d->master)
+			return 0;
+		d->nports++;
+	} else if (remember_bridge(d, n, tb)) {
+		return -1;
+	}
+
+	if (list->n == list->cap) {
+		unsigned int cap = list->cap ? list->cap * 2 : 16;
+		struct pt_found *v = realloc(list->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		list->v = v;
+		list->cap = cap;
+	}
+	if (found_from_msg(n, tb, &list->v[list->n]))
+		return 0;
+	if (d->master)
+		strcpy(list->v[list->n].job.bridge, d->bridge);
 	list->n++;
 	return 0;
 }
@@ -144,33 +208,128 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 	return 0;
 }
 
-/* Every job whose port lives in this namespace, in ifindex order. */
-int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
-{
-	unsigned int i;
+/* req_filter_fn_t takes no argument: the master travels here */
+static int dump_master;
 
-	memset(list, 0, sizeof(*list));
-	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
-				     RTEXT_FILTER_SKIP_STATS) < 0) {
+static int master_filter(struct nlmsghdr *nlh, int reqlen)
+{
+	addattr32(nlh, reqlen, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (dump_master)
+		addattr32(nlh, reqlen, IFLA_MASTER, dump_master);
+	return 0;
+}
+
+static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
+{
+	int err;
+
+	memset(d->list, 0, sizeof(*d->list));
+	dump_master = d->master;
+	err = rtnl_linkdump_req_filter_fn(rth, AF_UNSPEC, master_filter);
+	dump_master = 0;
+	if (err < 0) {
 		pt_error("cannot ask the kernel for devices: %s",
 			 strerror(errno));
 		return -2;
 	}
-	if (rtnl_dump_filter(rth, collect_job, list) < 0) {
+	if (rtnl_dump_filter(rth, collect_job, d) < 0) {
 		pt_error("cannot read the devices of this namespace");
-		pt_found_list_free(list);
+		pt_found_list_free(d->list);
 		return -2;
 	}
-	/* jobs mostly share one bridge: ask its name once per run of them */
+	return 0;
+}
+
+/* Every job whose port lives in this namespace, in ifindex order. */
+int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
+{
+	struct job_dump d = { .list = list };
+	unsigned int i, k;
+	int err;
+
+	err = jobs_dump(rth, &d);
+	if (err) {
+		free(d.br);
+		return err;
+	}
+	/* the bridges came in the same dump; ask only for other masters */
 	for (i = 0; i < list->n; i++) {
 		struct pt_found *f = &list->v[i];
 
-		if (i && f->master_ifindex == list->v[i - 1].master_ifindex)
+		for (k = 0; k < d.nbr; k++)
+			if (d.br[k].ifindex == f->master_ifindex)
+				break;
+		if (k < d.nbr)
+			strcpy(f->job.bridge, d.br[k].name);
+		else if (i && f->master_ifindex == list->v[i - 1].master_ifindex)
 			strcpy(f->job.bridge, list->v[i - 1].job.bridge);
 		else if (!f->master_ifindex ||
 			 ifindex_name(rth, f->master_ifindex, f->job.bridge))
 			strcpy(f->job.bridge, "-");
 	}
+	free(d.br);
+	return 0;
+}
+
+/*
+ * The jobs on one bridge, from a dump the kernel filters by master (jobs
+ * elsewhere cost nothing), and in *nports how many ports the bridge has.
+ */
+int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		   const char *bridge, struct pt_found_list *list,
+		   unsigned int *nports)
+{
+	struct job_dump d = {
+		.list = list, .master = bridge_ifindex, .bridge = bridge,
+	};
+	int err;
+
+	if (nports)
+		*nports = 0;
+	if (!bridge_ifindex) {	/* a bridge still to be made has none */
+		memset(list, 0, sizeof(*list));
+		return 0;
+	}
+	err = jobs_dump(rth, &d);
+	if (!err && nports)
+		*nports = d.nports;
+	return err;
+}
+
+/*
+ * The job named JOB, by its port's name (one request, however many jobs
+ * the host has).  Returns 0, -ENOENT if there is no such job, -2 (said)
+ * if the kernel could not be asked.
+ */
+int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
+{
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct nlmsghdr *answer;
+	struct pt_link_req req;
+	char port[IFNAMSIZ];
+	int err;
+
+	pt_port_name(name, port);
+	pt_link_req_init(&req, RTM_GETLINK, 0, 0);
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, port, strlen(port) + 1);
+	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0) {
+		if (errno == ENODEV || !errno)
+			return -ENOENT;
+		pt_error("cannot ask the kernel for device \"%s\": %s", port,
+			 strerror(errno));
+		return -2;
+	}
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(NLMSG_DATA(answer)),
+			   IFLA_PAYLOAD(answer), NLA_F_NESTED);
+	err = found_from_msg(answer, tb, f);
+	free(answer);
+	/* a hashed port name may belong to another job */
+	if (err || strcmp(f->job.name, name))
+		return -ENOENT;
+	if (!f->master_ifindex ||
+	    ifindex_name(rth, f->master_ifindex, f->job.bridge))
+		strcpy(f->job.bridge, "-");
 	return 0;
 }
 
@@ -225,8 +384,20 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 	struct addr_filter f = {
 		.ifindex = ifindex, .family = family, .max = max, .out = out,
 	};
+	/* with strict checking (ip sets it) the kernel dumps only ifindex */
+	struct {
+		struct nlmsghdr n;
+		struct ifaddrmsg ifa;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+		.n.nlmsg_type = RTM_GETADDR,
+		.n.nlmsg_flags = NLM_F_DUMP | NLM_F_REQUEST,
+		.n.nlmsg_seq = rth->dump = ++rth->seq,
+		.ifa.ifa_family = family,
+		.ifa.ifa_index = ifindex,
+	};
 
-	if (rtnl_addrdump_req(rth, family, NULL) < 0 ||
+	if (send(rth->fd, &req, sizeof(req), 0) < 0 ||
 	    rtnl_dump_filter(rth, collect_addr, &f) < 0) {
 		pt_error("cannot read addresses of device #%d", ifindex);
 		return -2;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "utils.h"
@@ -90,15 +91,23 @@ int pt_do_show(int argc, char **argv)
 			return -1;
 		}
 	}
+	if (only) {	/* one job: found by its port's name */
+		struct pt_found f;
+
+		err = pt_job_get(&rth, only, &f);
+		if (err == -ENOENT)
+			pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+				 only, only);
+		if (err)
+			return err == -ENOENT ? -1 : err;
+		new_json_obj(json);
+		print_job(&f);
+		delete_json_obj();
+		return 0;
+	}
 	err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
-	if (only && !pt_found_lookup(&jobs, only)) {
-		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 only, only);
-		pt_found_list_free(&jobs);
-		return -1;
-	}
 
 	new_json_obj(json);
 	for (i = 0; i < jobs.n; i++)
@@ -111,9 +120,8 @@ int pt_do_show(int argc, char **argv)
 
 int pt_do_slots(int argc, char **argv)
 {
-	struct pt_found_list jobs;
-	const struct pt_found *f;
 	const struct pt_job *job;
+	struct pt_found f;
 	__u32 k;
 	int err, i;
 
@@ -130,17 +138,15 @@ int pt_do_slots(int argc, char **argv)
 			 argv[0]);
 		return -1;
 	}
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
-		return err;
-	f = pt_found_lookup(&jobs, argv[0]);
-	if (!f) {
+	err = pt_job_get(&rth, argv[0], &f);
+	if (err == -ENOENT) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);
-		pt_found_list_free(&jobs);
 		return -1;
 	}
-	job = &f->job;
+	if (err)
+		return err;
+	job = &f.job;
 
 	new_json_obj(json);
 	for (k = 0; k < job->count; k++) {
@@ -160,6 +166,5 @@ int pt_do_slots(int argc, char **argv)
 		close_json_object();
 	}
 	delete_json_obj();
-	pt_found_list_free(&jobs);
 	return 0;
 }
