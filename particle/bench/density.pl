@@ -55,7 +55,7 @@ my @J = sort { $a <=> $b } keys %J;
 sub dm { my ($l, $j, $w) = @_; my $v = $t{$l}{$j}{$w} or return undef; return median(@$v); }
 
 my @cols = (['add', 'add'], ['ph_lookup', 'lookup'], ['ph_netns', 'netns'], ['ph_link', 'link'],
-	['ph_pool', 'pool'], ['del', 'del'], ['netns_add', 'stock netns add'], ['netns_del', 'stock netns del'],
+	['ph_pool', 'pool'], ['add_user', 'add user CPU'], ['add_sys', 'add sys CPU'], ['del', 'del'], ['netns_add', 'stock netns add'], ['netns_del', 'stock netns del'],
 	['veth_add', 'stock veth add'], ['veth_del', 'stock veth del'], ['dump', 'stock link show master']);
 my $md = '| jobs on | J | ' . join(' | ', map { $_->[1] } @cols) . " |\n";
 $md .= '|---|---:|' . ('---:|' x @cols) . "\n";
@@ -97,7 +97,10 @@ $md .= "\nBatches: " . join('; ', @b) . ".\n" if @b;
 if ($g{one}) {
 	$md .= sprintf("\nKernel's own growth of an add from J = %d to %d (same bridge), measured in the same run: "
 		. "stock netns add + stock veth add grew by %s ms; the kernel's listing of the bridge's ports "
-		. "(stock link show master) by %s ms.\n", $j0, $jn, fms($g{one}{kern}), fms($g{one}{dump}));
+		. "(stock link show master) by %s ms. User-space CPU of the add (ip and its helper): %s ms at J = %d, %s ms at J = %d; "
+		. "system CPU: %s ms, %s ms.\n", $j0, $jn, fms($g{one}{kern}), fms($g{one}{dump}),
+		fms(dm('one', $j0, 'add_user')), $j0, fms(dm('one', $jn, 'add_user')), $jn,
+		fms(dm('one', $j0, 'add_sys')), fms(dm('one', $jn, 'add_sys')));
 }
 spew("$out/fig7.md", $md);
 spew("$out/fig7.csv", $csv);

@@ -168,7 +168,10 @@ measure() {
 		"$STOCK" -n "$VT" link del pbdv >> "$LOG" 2>&1
 	fi
 	awk -v l="$lay" -v j="$j" '$1 == "step" && $2 ~ /-[0-9]+$/ {
-		n = split($2, p, "-"); printf "%s,%d,%d,%s,%d\n", l, j, p[2], p[1], $3 }' \
+		n = split($2, p, "-"); printf "%s,%d,%d,%s,%d\n", l, j, p[2], p[1], $3 }
+		$1 == "cpu" && $2 ~ /^(add|del)-[0-9]+$/ {	# user and system CPU
+		split($2, p, "-"); printf "%s,%d,%d,%s_user,%d\n%s,%d,%d,%s_sys,%d\n",
+			l, j, p[2], p[1], $3, l, j, p[2], p[1], $4 }' \
 		"$sc.stats" >> "$OUT/raw/density.csv"
 	awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/phases.out" \
 		>> "$OUT/raw/density-phases.csv"
