@@ -17,22 +17,75 @@
 #include "ip_common.h"
 #include "particle.h"
 
-/* The job named on the command line, read back from its port (by name). */
-static int find_job(const char *name, struct pt_found *f)
+/* A port whose record names no usable job: found by JOB's port name. */
+static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
+					      const char *name)
 {
-	int err;
+	char port[IFNAMSIZ];
+	unsigned int i;
 
+	pt_port_name(name, port);
+	for (i = 0; i < jobs->n; i++)
+		if (jobs->v[i].damaged && !jobs->v[i].job.name[0] &&
+		    strcmp(jobs->v[i].job.port, port) == 0) {
+			strcpy(jobs->v[i].job.name, name);
+			return &jobs->v[i];
+		}
+	return NULL;
+}
+
+/*
+ * JOB by its port's name, as the only entry of jobs: 0, -ENODEV when the
+ * port does not hold JOB (the caller then looks further), -2 (said).
+ */
+static int by_name(const char *name, struct pt_found_list *jobs)
+{
+	struct pt_found f;
+	int err = pt_job_get(&rth, name, &f);
+
+	if (err)
+		return err;
+	jobs->v = malloc(sizeof(*jobs->v));
+	if (!jobs->v) {
+		pt_error("out of memory");
+		return -2;
+	}
+	jobs->v[0] = f;
+	jobs->n = jobs->cap = 1;
+	return 0;
+}
+
+/*
+ * The job named on the command line, read back from its port; jobs holds
+ * every job of the namespace (set checks the others), freed by the caller.
+ */
+static const struct pt_found *find_job(const char *name,
+				       struct pt_found_list *jobs, int *err)
+{
+	const struct pt_found *f;
+
+	memset(jobs, 0, sizeof(*jobs));
 	if (!pt_job_name_valid(name)) {
 		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
-		return -1;
+		*err = -1;
+		return NULL;
 	}
-	err = pt_job_get(&rth, name, f);
-	if (err == -ENOENT) {
+	/* by its port's name: one request, however many jobs there are */
+	*err = by_name(name, jobs);
+	if (*err != -ENODEV)
+		return *err ? NULL : &jobs->v[0];
+	*err = pt_jobs_find(&rth, jobs);
+	if (*err)
+		return NULL;
+	f = pt_found_lookup(jobs, name);
+	if (!f)
+		f = damaged_by_port(jobs, name);
+	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 name, name);
-		return -1;
+		*err = -1;
 	}
-	return err;
+	return f;
 }
 
 /*
@@ -96,16 +149,36 @@ static int del_port(const struct pt_found *f)
  */
 static int del_job(const struct pt_found *f)
 {
-	int err = del_port(f);
+	int err;
 
+	/*
+	 * The name first, the port last: killed in between, the port and its
+	 * record remain, which del and flush find again (the other order
+	 * could leave a namespace that nothing names as a job).
+	 */
+	if (f->job.name[0] && pt_netns_state(f->job.name, NULL) != PT_NS_NONE) {
+		err = pt_netns_remove(f->job.name);
+		if (err)
+			return err;
+	}
+	pt_fault("del:netns");
+	err = del_port(f);
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
 			 f->job.port, strerror(-err));
 		return -2;
 	}
-	if (pt_netns_exists(f->job.name))
-		return pt_netns_remove(f->job.name);
+	pt_fault("del:port");
 	return 0;
+}
+
+/* A marked /run/netns entry that an interrupted add left unmounted. */
+static void del_orphan(const char *name, void *arg)
+{
+	int *err = arg;
+
+	if (pt_netns_remove(name))
+		*err = -2;
 }
 
 static int one_job_arg(int argc, char **argv, const char *verb)
@@ -124,7 +197,8 @@ static int one_job_arg(int argc, char **argv, const char *verb)
 
 int pt_do_del(int argc, char **argv)
 {
-	struct pt_found f;
+	struct pt_found_list jobs;
+	const struct pt_found *f;
 	int err;
 
 	err = one_job_arg(argc, argv, "del");
@@ -132,8 +206,35 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	err = find_job(argv[0], &f);
-	return err ?: del_job(&f);
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name",
+			 argv[0]);
+		return -1;
+	}
+	memset(&jobs, 0, sizeof(jobs));
+	err = by_name(argv[0], &jobs);
+	if (err == -ENODEV)	/* no port holds it: look at every one */
+		err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, argv[0]);
+	if (!f)
+		f = damaged_by_port(&jobs, argv[0]);
+	if (f) {
+		err = del_job(f);
+	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
+		   (pt_netns_state(argv[0], NULL) == PT_NS_MOUNTED &&
+		    pt_netns_is_job(argv[0]))) {
+		/* a name without port: an interrupted add, or a port
+		 * removed by hand */
+		err = pt_netns_remove(argv[0]);
+	} else {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 argv[0], argv[0]);
+		err = -1;
+	}
+	pt_found_list_free(&jobs);
+	return err;
 }
 
 int pt_do_flush(int argc, char **argv)
@@ -158,16 +259,20 @@ int pt_do_flush(int argc, char **argv)
 			ret = err;
 	}
 	pt_found_list_free(&jobs);
+	pt_netns_orphans(NULL, del_orphan, &ret);
 	return ret;
 }
 
-static int set_record(const struct pt_found *f, const struct pt_job *job)
+static int set_record(const struct pt_found *f, const struct pt_job *job,
+		      const char *busy)
 {
 	struct pt_link_req req;
 	char record[256];
 
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
+	if (busy)
+		pt_record_mark_busy(record, sizeof(record), busy);
 	pt_link_req_init(&req, RTM_NEWLINK, 0, f->port_ifindex);
 	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
 	return pt_talk(&rth, &req.n) ? -2 : 0;
@@ -191,8 +296,9 @@ static int resize(struct rtnl_handle *job_rth, const struct pt_job *job,
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
-	struct pt_found_list jobs = {};
-	struct pt_found found, *f = &found;
+	struct pt_lock lk = { .fd = -1 };
+	struct pt_found_list jobs, others = {};
+	const struct pt_found *f;
 	struct pt_job job;
 	char what[128];
 	__u32 count, old;
@@ -222,27 +328,61 @@ int pt_do_set(int argc, char **argv)
 		return -1;
 	if (pt_need_root("set"))
 		return -1;
-	err = find_job(argv[0], f);
+	f = find_job(argv[0], &jobs, &err);
+	if (!f)
+		goto out;
+	if (f->damaged) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" is damaged (%s): remove it with \"ip particle del %s\"",
+			 argv[0], argv[0], f->damaged, argv[0]);
+		err = -1;
+		goto out;
+	}
+	err = pt_check_count(&f->job, count);
+	if (err || count == f->job.count)
+		goto out;
+	if (count > f->job.count) {
+		struct pt_taken brs;
+		char bridge[IFNAMSIZ];
+
+		/* a grow takes addresses: check and record under the lock,
+		 * against the jobs as they are once we hold it */
+		strcpy(bridge, f->job.bridge);
+		pt_found_list_free(&jobs);
+		err = pt_lock_bridge(&lk, bridge);
+		if (err)
+			goto out;
+		f = find_job(argv[0], &jobs, &err);
+		if (!f)
+			goto out;
+		if (f->damaged) {
+			pt_error("job \"%s\" is damaged (%s)", argv[0], f->damaged);
+			err = -1;
+			goto out;
+		}
+		job = f->job;
+		/* the other jobs of the same bridge, no others */
+		err = pt_bridge_jobs(&rth, f->master_ifindex, job.bridge,
+				     &others, NULL) ?:
+		      pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
+		      pt_pools_check(&job, count, &others, f->master_ifindex,
+				     &brs, argv[2]);
+		pt_found_list_free(&others);
+		job.count = count;	/* the record reserves the new range */
+	} else {
+		job = f->job;		/* and keeps the old one until done */
+	}
+	old = f->job.count;
+	if (!err)
+		err = set_record(f, &job, "set");
+	pt_unlock(&lk);
 	if (err)
 		goto out;
-	job = f->job;
-	err = pt_check_count(&job, count);
-	if (!err && count > job.count) {
-		struct pt_taken brs;
+	pt_fault("set:record");
 
-		/* growing: the other jobs on the same bridge, no others */
-		err = pt_bridge_jobs(&rth, f->master_ifindex, job.bridge, &jobs,
-				     NULL) ?:
-		      pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
-		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
-				     argv[2]);
-	}
-	if (err || count == job.count)
-		goto out;
-
+	job.count = old;
 	err = pt_netns_open_rtnl(job.name, &job_rth);
 	if (err)
-		goto out;
+		goto restore;
 	snprintf(what, sizeof(what), "job \"%s\"", job.name);
 	ifindex = pt_ifindex_in(&job_rth, PT_JOB_IFNAME);
 	if (ifindex < 0) {
@@ -251,21 +391,29 @@ int pt_do_set(int argc, char **argv)
 		goto close;
 	}
 	pt_rtnl_grow_buffers(&job_rth);
-	old = job.count;
 	err = resize(&job_rth, &job, ifindex, old, count, what);
 	if (!err) {
+		pt_fault("set:resize");
 		job.count = count;
-		err = set_record(f, &job);
+		err = set_record(f, &job, NULL);
 		/* keep kernel and record in agreement (quietly, best effort) */
 		if (err)
 			resize(&job_rth, &job, ifindex, count, old, NULL);
+		else
+			pt_fault("set:done");
 	} else if (count > old) {
 		/* undo the part of a grow that went in */
 		resize(&job_rth, &job, ifindex, count, old, NULL);
 	}
 close:
 	rtnl_close(&job_rth);
+restore:
+	if (err) {
+		job.count = old;
+		set_record(f, &job, NULL);
+	}
 out:
+	pt_unlock(&lk);
 	pt_found_list_free(&jobs);
 	return err;
 }

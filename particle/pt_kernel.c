@@ -86,26 +86,29 @@ int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
 	return err ? err : link.ifindex;
 }
 
-/* A job from its port's RTM_NEWLINK: 0, or -1 if the port holds no record. */
+/*
+ * A job from its port's RTM_NEWLINK: 0, or -1 if the port holds no record.
+ * "particle:" and anything after it is ours: a damaged record is listed
+ * too (f->damaged), never skipped.
+ */
 static int found_from_msg(struct nlmsghdr *n, struct rtattr **tb,
 			  struct pt_found *f)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
 	const char *alias;
 
-	if (!tb[IFLA_IFALIAS])
+	if (!tb[IFLA_IFALIAS] || !tb[IFLA_IFNAME])
 		return -1;
 	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
-	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
+	if (strncmp(alias, "particle:", 9))
 		return -1;
 	memset(f, 0, sizeof(*f));
-	if (pt_record_parse(alias, &f->job))
-		return -1;	/* not ours after all, or damaged: skip */
+	pt_found_check(f, alias, rta_getattr_str(tb[IFLA_IFNAME]),
+		       pt_record_parse(alias, &f->job));
 	f->port_ifindex = ifi->ifi_index;
 	f->peer_nsid = -1;
-	if (tb[IFLA_IFNAME])
-		snprintf(f->job.port, sizeof(f->job.port), "%s",
-			 rta_getattr_str(tb[IFLA_IFNAME]));
+	snprintf(f->job.port, sizeof(f->job.port), "%s",
+		 rta_getattr_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_MASTER])
 		f->master_ifindex = rta_getattr_u32(tb[IFLA_MASTER]);
 	if (tb[IFLA_LINK])
@@ -221,9 +224,12 @@ static int master_filter(struct nlmsghdr *nlh, int reqlen)
 
 static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
 {
-	int err;
+	bool dump_intr;
+	int err, tries = 0;
 
+again:
 	memset(d->list, 0, sizeof(*d->list));
+	d->nports = d->nbr = 0;
 	dump_master = d->master;
 	err = rtnl_linkdump_req_filter_fn(rth, AF_UNSPEC, master_filter);
 	dump_master = 0;
@@ -232,10 +238,17 @@ static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
 			 strerror(errno));
 		return -2;
 	}
-	if (rtnl_dump_filter(rth, collect_job, d) < 0) {
+	if (pt_dump(rth, collect_job, d, &dump_intr) < 0) {
 		pt_error("cannot read the devices of this namespace");
 		pt_found_list_free(d->list);
 		return -2;
+	}
+	/* links changed during the dump (another ip particle at work): the
+	 * kernel may have skipped a device, and a job missed is a pool given
+	 * twice */
+	if (dump_intr && ++tries < 20) {
+		pt_found_list_free(d->list);
+		goto again;
 	}
 	return 0;
 }
@@ -298,7 +311,7 @@ int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 
 /*
  * The job named JOB, by its port's name (one request, however many jobs
- * the host has).  Returns 0, -ENOENT if there is no such job, -2 (said)
+ * the host has).  Returns 0, -ENODEV if there is no such job, -2 (said)
  * if the kernel could not be asked.
  */
 int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
@@ -315,7 +328,7 @@ int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0) {
 		if (errno == ENODEV || !errno)
-			return -ENOENT;
+			return -ENODEV;
 		pt_error("cannot ask the kernel for device \"%s\": %s", port,
 			 strerror(errno));
 		return -2;
@@ -324,9 +337,12 @@ int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 			   IFLA_PAYLOAD(answer), NLA_F_NESTED);
 	err = found_from_msg(answer, tb, f);
 	free(answer);
-	/* a hashed port name may belong to another job */
-	if (err || strcmp(f->job.name, name))
-		return -ENOENT;
+	if (err)
+		return -ENODEV;
+	if (!f->job.name[0] && f->damaged)
+		strcpy(f->job.name, name);	/* a record without a usable name */
+	else if (strcmp(f->job.name, name))
+		return -ENODEV;	/* a hashed port name of another job */
 	if (!f->master_ifindex ||
 	    ifindex_name(rth, f->master_ifindex, f->job.bridge))
 		strcpy(f->job.bridge, "-");

@@ -21,6 +21,7 @@
 #   jobs     3. aggregation and shuffle on two nodes    fig3.*
 #   tenants  4. multi-tenancy (Table 6)                 fig4.*
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
+#   conc     many processes at once (issue 10, --only conc): conc.sh
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
 #               addrs 10,000, user/sys CPU of the add, and the kernel's own
 #               batch insert of 10,000 such addresses (stock ip -batch)
@@ -942,6 +943,7 @@ want sweep && fig_sweep
 want phases && fig_phases
 want pools && fig_pools
 want density && [ "$PT_OK" = 1 ] && ID=$ID MODE=$MODE OUT=$OUT LOG=$LOG IP=$IP STOCK_IP=$STOCK bgrun "$HERE/density.sh"
+want conc && bgrun "$HERE/conc.sh" --out "$OUT" $([ "$MODE" = quick ] && echo --rounds 20 --reps 3 --loops 5)	# issue 10
 # quick must stay under 5 minutes: on a machine so busy that the sweep used
 # most of that, the jobs shrink (and say so)
 if [ "$MODE" = quick ] && [ $((SECONDS - T_START)) -gt 190 ] && [ "$FNS" -gt 25 ]; then
@@ -963,6 +965,7 @@ echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 
 "$PERL" "$HERE/report.pl" "$OUT" || die "report failed"
+[ -f "$OUT/goals-conc.txt" ] && cat "$OUT/goals-conc.txt" >> "$OUT/goals.txt"	# --only conc
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"
 if [ "$PUBLISH" = 1 ]; then
 	cp "$OUT/README-figures.md" "$HERE/README-figures.md"
