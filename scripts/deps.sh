@@ -10,7 +10,7 @@ for group in "$@"; do
 			libmnl-dev libelf-dev libbpf-dev libcap-dev ca-certificates" ;;
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
 			valgrind util-linux procps jq kmod man-db groff-base
-			bash-completion" ;;
+			bash-completion iperf3 bpftool" ;;
 	# bench: perl for Time::HiRes (perl-base lacks it; pbrun.pl needs it)
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
 			iperf3 socat jq util-linux procps perl" ;;
