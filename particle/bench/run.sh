@@ -26,6 +26,7 @@
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
 #               addrs 10,000, user/sys CPU of the add, and the kernel's own
 #               batch insert of 10,000 such addresses (stock ip -batch)
+#   density  7. add/del with J = 0..1000 jobs present   fig7.* (density.sh)
 # and the spec's speed goals as PASS/MISS lines (goals.txt).
 #
 # Everything runs in namespaces named pb<PID>-*; nothing in the host network
@@ -93,7 +94,7 @@ else
 fi
 ANYIP_BIG=1000000
 POOL_ADDRS=10000 POOL_ANYIP=100000	# figure 6 (issue 4)
-FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim}
+FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim,density}
 want() { case ",$FIGS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
@@ -931,6 +932,7 @@ probe_particle
 want sweep && fig_sweep
 want phases && fig_phases
 want pools && fig_pools
+want density && [ "$PT_OK" = 1 ] && ID=$ID MODE=$MODE OUT=$OUT LOG=$LOG IP=$IP STOCK_IP=$STOCK bgrun "$HERE/density.sh"
 want conc && bgrun "$HERE/conc.sh" --out "$OUT" $([ "$MODE" = quick ] && echo --rounds 20 --reps 3 --loops 5)	# issue 10
 # quick must stay under 5 minutes: on a machine so busy that the sweep used
 # most of that, the jobs shrink (and say so)
