@@ -25,6 +25,8 @@
 #define PT_ANYIP_MAX		(1U << 24)
 #define PT_ANYIP6_MAX		65536U	/* one proxy-ND entry per address */
 #define PT_POOLS_MAX		2
+/* a Linux bridge numbers its ports 1 .. BR_MAX_PORTS - 1 (1024 - 1) */
+#define PT_BRIDGE_PORTS_MAX	1023U
 
 /* A host-order 128-bit address value; IPv4 lives in the low 32 bits. */
 struct pt_addr {
@@ -41,6 +43,15 @@ struct pt_pool {
 enum pt_mode {
 	PT_MODE_ADDRS,
 	PT_MODE_ANYIP,
+};
+
+/* Per-slot rates (bytes per second, 0: none) and counters (issue 12). */
+#define PT_TC_SLOTS_MAX		65534U	/* class minors 1..N, 0xffff the job's */
+struct pt_limits {
+	__u64 rate;		/* the whole job */
+	__u64 slot_rate;	/* each slot's guarantee */
+	__u64 slot_ceil;	/* each slot's maximum */
+	bool counters;		/* per-slot classes even without limits */
 };
 
 /* Everything that describes a job: parsed from the command line by add,
@@ -60,6 +71,7 @@ struct pt_job {
 	bool has_mac;
 	__u8 mac[ETH_ALEN];
 	__u32 mtu;		/* 0: the vtep's */
+	struct pt_limits lim;
 };
 
 /* A job found in the vtep namespace: its record plus kernel facts. */
@@ -148,6 +160,7 @@ int pt_parse_add(int argc, char **argv, struct pt_job *job);
 int pt_parse_count(const char *arg, __u32 *count);
 int pt_get_u32(const char *arg, __u32 *v);
 int pt_check_count(const struct pt_job *job, __u32 count);
+int pt_parse_limit(const char *kw, const char *arg, struct pt_limits *l);
 
 /* pt_nlbatch.c: many requests, one write, answers read together */
 struct pt_batch {
@@ -215,6 +228,10 @@ void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
 		struct pt_link *link);
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list);
+int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		   const char *bridge, struct pt_found_list *list,
+		   unsigned int *nports);
+int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f);
 void pt_found_list_free(struct pt_found_list *list);
 const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 				       const char *job);
@@ -260,6 +277,25 @@ int pt_do_del(int argc, char **argv);
 int pt_do_flush(int argc, char **argv);
 int pt_do_show(int argc, char **argv);
 int pt_do_slots(int argc, char **argv);
+
+/* pt_tc.c, pt_slotbpf.c: per-slot rates and counters */
+struct pt_slot_counters;
+bool pt_limits_on(const struct pt_limits *l);
+int pt_rate_parse(const char *kw, const char *arg, __u64 *rate);
+int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg);
+int pt_limits_format(const struct pt_limits *l, char *buf, size_t len);
+int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l);
+int pt_tc_apply(struct rtnl_handle *job_rth, int eth0, int port,
+		const struct pt_job *old, const struct pt_job *new,
+		const char *what);
+int pt_slot_counters_read(const struct pt_found *f,
+			  struct pt_slot_counters **out);
+void pt_slot_counters_free(struct pt_slot_counters *c);
+void pt_slot_counters_print(const struct pt_slot_counters *c, __u32 slot);
+void pt_limits_print(const struct pt_limits *l);
+void pt_job_totals_print(const struct pt_found *f);
+int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
+		      char *log, size_t loglen);
 
 /* ipparticle.c */
 int pt_need_root(const char *verb);

@@ -3,6 +3,7 @@
  * The job's record lives in the kernel, as the ifalias of its port:
  *
  *   particle:1 job=JOB vtep=DEV mode=addrs count=N pool=A/P [pool=A/P] [gw=A]
+ *	[rate=B] [srate=B] [sceil=B] [acct=1]	(limits in bytes/s, pt_tc.c)
  *
  * so that no daemon or state file is needed and show can rebuild a job
  * from what the kernel holds.
@@ -117,8 +118,9 @@ int pt_record_format(const struct pt_job *job, char *buf, size_t len)
 					    sizeof(a)));
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
+		off += n;
 	}
-	return 0;
+	return pt_limits_format(&job->lim, buf + off, len - off);
 }
 
 /* A device name the kernel would accept (dev_valid_name) and add takes. */
@@ -246,6 +248,8 @@ int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
 					      &job->gateway))
 				return refuse(why, "gw is not an address");
 			job->has_gateway = true;
+		} else if (pt_limits_parse_kv(tok, val, &job->lim) < 0) {
+			return -1;
 		}
 		/* unknown keys: written by a newer version, ignore */
 		if (seen & f)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "utils.h"
@@ -115,8 +116,11 @@ static void print_job(const struct pt_found *f)
 		print_string(PRINT_ANY, "gateway", " gateway %s",
 			     pt_addr_format(job->gw_family, &job->gateway, buf,
 					    sizeof(buf)));
+	pt_limits_print(&job->lim);
 	if (damage)
 		print_string(PRINT_ANY, "damaged", " damaged \"%s\"", damage);
+	else if (show_stats)
+		pt_job_totals_print(f);
 	print_nl();
 	close_json_object();
 }
@@ -142,6 +146,19 @@ int pt_do_show(int argc, char **argv)
 			return -1;
 		}
 	}
+	if (only) {	/* a whole job: found by its port's name */
+		struct pt_found f;
+
+		err = pt_job_get(&rth, only, &f);
+		if (err == -2)
+			return err;
+		if (!err && !f.damaged) {
+			new_json_obj(json);
+			print_job(&f);
+			delete_json_obj();
+			return 0;
+		}
+	}
 	err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
@@ -165,8 +182,10 @@ int pt_do_show(int argc, char **argv)
 
 int pt_do_slots(int argc, char **argv)
 {
+	struct pt_slot_counters *ctr = NULL;
 	struct pt_found_list jobs;
 	const struct pt_found *f;
+	struct pt_found one;
 	const struct pt_job *job;
 	__u32 k;
 	int err, i;
@@ -184,10 +203,19 @@ int pt_do_slots(int argc, char **argv)
 			 argv[0]);
 		return -1;
 	}
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
+	/* a whole job by its port's name; anything else as before */
+	memset(&jobs, 0, sizeof(jobs));
+	err = pt_job_get(&rth, argv[0], &one);
+	if (err == -2)
 		return err;
-	f = pt_found_lookup(&jobs, argv[0]);
+	if (!err && !one.damaged) {
+		f = &one;
+	} else {
+		err = pt_jobs_find(&rth, &jobs);
+		if (err)
+			return err;
+		f = pt_found_lookup(&jobs, argv[0]);
+	}
 	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);
@@ -200,6 +228,17 @@ int pt_do_slots(int argc, char **argv)
 			 argv[0], argv[0], f->damaged, argv[0]);
 		pt_found_list_free(&jobs);
 		return -1;
+	}
+	if (show_stats) {
+		err = pt_slot_counters_read(f, &ctr);
+		if (err) {
+			pt_found_list_free(&jobs);
+			return err;
+		}
+		if (!ctr)
+			fprintf(stderr,
+				"Job \"%s\" has no per-slot counters: \"ip particle set %s counters on\" turns them on.\n",
+				job->name, job->name);
 	}
 
 	new_json_obj(json);
@@ -216,10 +255,13 @@ int pt_do_slots(int argc, char **argv)
 				     job->pools[i].family == AF_INET6 ?
 				     "address6" : "address", " %s", a);
 		}
+		if (ctr)
+			pt_slot_counters_print(ctr, k);
 		print_nl();
 		close_json_object();
 	}
 	delete_json_obj();
+	pt_slot_counters_free(ctr);
 	pt_found_list_free(&jobs);
 	return 0;
 }

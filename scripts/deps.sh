@@ -10,7 +10,7 @@ for group in "$@"; do
 			libmnl-dev libelf-dev libbpf-dev libcap-dev ca-certificates" ;;
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
 			valgrind util-linux procps jq kmod man-db groff-base
-			bash-completion" ;;
+			bash-completion iperf3 bpftool" ;;
 	# bench: perl for Time::HiRes (perl-base lacks it; pbrun.pl needs it)
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
 			iperf3 socat jq util-linux procps perl" ;;
@@ -18,7 +18,7 @@ for group in "$@"; do
 			debootstrap build-essential bison flex pkg-config po-debconf
 			libxtables-dev libatm1-dev libbsd-dev libbpf-dev libcap-dev
 			libdb-dev libelf-dev libmnl-dev libselinux1-dev linux-libc-dev
-			zlib1g-dev xz-utils debian-archive-keyring" ;;
+			zlib1g-dev xz-utils debian-archive-keyring git" ;;
 	# fuzz: make fuzz, fuzz-regress, check-asan (libFuzzer, ASan/UBSan
 	# runtimes, llvm-profdata and llvm-cov for the coverage figures)
 	fuzz)	pkgs="$pkgs clang libclang-rt-dev llvm binutils make" ;;

@@ -58,7 +58,7 @@ keywords_by_verb() {
 				}
 				t = w[k]
 				gsub(/[][{}|]/, "", t)
-				if (verb != "" && t ~ /^[a-z][a-z0-9]*$/)
+				if (verb != "" && t ~ /^[a-z][a-z0-9-]*$/)
 					kws = kws " " t
 			}
 			flush()
@@ -103,7 +103,7 @@ add_keywords() {
 		END {
 			for (k = 1; k <= n; k++) if (w[k] == "add") break
 			for (k++; k <= n && w[k] != "ip"; k++)
-				if (w[k] ~ /^[a-z]+$/ &&
+				if (w[k] ~ /^[a-z][a-z-]*$/ &&
 				    (w[k + 1] == "{" || w[k + 1] ~ /^[A-Z]/))
 					print w[k]
 		}'
@@ -124,7 +124,7 @@ mode_values() {
 @test "docs: help's add keywords are the spec's" {
 	need_help
 	got=$(add_keywords | sort | tr '\n' ' ')
-	assert_equal "$got" "bridge count gateway mac mode mtu pool vtep "
+	assert_equal "$got" "bridge count counters gateway mac mode mtu pool rate slot-ceil slot-rate vtep "
 	got=$(mode_values | sort | tr '\n' ' ')
 	assert_equal "$got" "addrs anyip "
 }
@@ -183,7 +183,7 @@ mode_values() {
 	for m in $(mode_values); do
 		# Refused for the missing device, not for the mode.
 		pt_refuse -n "${T}n" nosuchvtep -- add "${T}j" vtep nosuchvtep \
-			count 2 pool 10.77.0.10/16 mode "$m"
+			count 2 pool "$PT_POOL" mode "$m"
 		[[ $stderr != *"mode"* ]] || fail "mode $m refused: $stderr"
 	done
 }
@@ -192,7 +192,7 @@ mode_values() {
 	need_help
 	pt_lone "${T}n" 192.0.2.9 br0
 	pt_refuse -n "${T}n" frobnicate -- add "${T}j" vtep vxlan100 count 2 \
-		pool 10.77.0.10/16 frobnicate 1
+		pool "$PT_POOL" frobnicate 1
 	assert_regex "$stderr" 'unknown keyword "frobnicate"'
 	# When the message lists the keywords, they are help's.
 	if [[ $stderr == *expected* ]]; then
@@ -229,7 +229,7 @@ mode_values() {
 		sed -e 's/\\-/-/g')
 
 	run -0 --separate-stderr timeout 60 "$IP" -j -s -n "${T}n" particle add "${T}j" \
-		vtep vxlan100 count 3 pool 10.77.0.10/16 gateway 10.77.0.1
+		vtep vxlan100 count 3 pool "$PT_POOL" gateway 10.77.0.1
 	echo "# add -j -s: $output"
 	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
 		grep -qw -- "$key" <<<"$section" ||
