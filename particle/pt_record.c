@@ -249,7 +249,7 @@ int pt_record_parse(const char *alias, struct pt_job *job, const char **why)
 				return refuse(why, "gw is not an address");
 			job->has_gateway = true;
 		} else if (pt_limits_parse_kv(tok, val, &job->lim) < 0) {
-			return -1;
+			return refuse(why, "a rate limit is not a number of bytes/s");
 		}
 		/* unknown keys: written by a newer version, ignore */
 		if (seen & f)
