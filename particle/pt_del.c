@@ -143,8 +143,11 @@ int pt_do_del(int argc, char **argv)
 	if (pt_need_root("del"))
 		return -1;
 	f = find_job(argv[0], &jobs, &err);
-	if (f)
-		err = del_job(f);
+	if (f) {
+		int cg = pt_cgroup_tidy(&f->job, 0);
+
+		err = del_job(f) ?: cg;
+	}
 	pt_found_list_free(&jobs);
 	return err;
 }
@@ -166,7 +169,9 @@ int pt_do_flush(int argc, char **argv)
 	if (err)
 		return err;
 	for (i = 0; i < jobs.n; i++) {
-		err = del_job(&jobs.v[i]);
+		int cg = pt_cgroup_tidy(&jobs.v[i].job, 0);
+
+		err = del_job(&jobs.v[i]) ?: cg;
 		if (err)
 			ret = err;
 	}
@@ -269,6 +274,8 @@ int pt_do_set(int argc, char **argv)
 		/* keep kernel and record in agreement (quietly, best effort) */
 		if (err)
 			resize(&job_rth, &job, ifindex, count, old, NULL);
+		else if (count < old)
+			pt_cgroup_tidy(&job, count);	/* empty groups of gone slots */
 	} else if (count > old) {
 		/* undo the part of a grow that went in */
 		resize(&job_rth, &job, ifindex, count, old, NULL);

@@ -29,7 +29,7 @@ static void print_pool(const char *name, const struct pt_pool *p, __u32 count)
 	close_json_object();
 }
 
-static void print_job(const struct pt_found *f)
+static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 {
 	const struct pt_job *job = &f->job;
 	char netns[PATH_MAX], buf[64];
@@ -66,6 +66,9 @@ static void print_job(const struct pt_found *f)
 		print_string(PRINT_ANY, "gateway", " gateway %s",
 			     pt_addr_format(job->gw_family, &job->gateway, buf,
 					    sizeof(buf)));
+	/* last, so that parsers of the fields before it keep working */
+	print_uint(PRINT_ANY, "functions", " functions %u",
+		   pt_cgroup_functions(cg, job));
 	print_nl();
 	close_json_object();
 }
@@ -73,6 +76,7 @@ static void print_job(const struct pt_found *f)
 int pt_do_show(int argc, char **argv)
 {
 	struct pt_found_list jobs;
+	struct pt_cgroot cg;
 	const char *only = NULL;
 	unsigned int i;
 	int err;
@@ -100,11 +104,14 @@ int pt_do_show(int argc, char **argv)
 		return -1;
 	}
 
+	if (jobs.n == 0 || pt_cgroup_open(&cg))
+		cg.fd = -1;	/* no cgroup2: no functions */
 	new_json_obj(json);
 	for (i = 0; i < jobs.n; i++)
 		if (!only || strcmp(jobs.v[i].job.name, only) == 0)
-			print_job(&jobs.v[i]);
+			print_job(&jobs.v[i], &cg);
 	delete_json_obj();
+	pt_cgroup_close(&cg);
 	pt_found_list_free(&jobs);
 	return 0;
 }
