@@ -118,7 +118,7 @@ struct root_reply {
  */
 static int open_saved(struct pt_cgroot *r)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
 	struct root_reply rep = {};
 	struct iovec iov = { &rep, sizeof(rep) };
 	struct msghdr msg = {
@@ -143,6 +143,7 @@ static int open_saved(struct pt_cgroot *r)
 
 		close(sv[0]);
 		close(STDIN_FILENO);	/* see pt_netns.c */
+		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
 		if (setns(pt_saved_mntns, CLONE_NEWNS))
 			rep.err = -errno;

@@ -163,6 +163,7 @@ struct exec_ctx {
 	char path[PATH_MAX];	/* CMD found */
 	char **argv;		/* CMD ARG... */
 	sigset_t oldmask;
+	unsigned int ignored;	/* fwd_signals[i] ignored by ip's caller */
 	pid_t parent;
 	int ready;		/* write end: one byte when ready */
 };
@@ -290,8 +291,10 @@ static void __attribute__((noreturn)) init_main(struct exec_ctx *c)
 	if (cmd == 0) {
 		unsigned int i;
 
+		/* what ip's caller chose (nohup ignores SIGHUP) */
 		for (i = 0; i < ARRAY_SIZE(fwd_signals); i++)
-			signal(fwd_signals[i], SIG_DFL);
+			signal(fwd_signals[i], c->ignored & (1U << i) ?
+			       SIG_IGN : SIG_DFL);
 		if (in >= 0)
 			dup2(in, STDIN_FILENO);
 		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
@@ -318,6 +321,7 @@ int pt_do_exec(int argc, char **argv)
 	struct exec_ctx c = {};
 	struct pt_job job;
 	int pfd[2], status, err;
+	unsigned int i;
 	sigset_t set;
 	bool ready = false;
 	pid_t pid;
@@ -339,6 +343,13 @@ int pt_do_exec(int argc, char **argv)
 	pt_slot_init(&c.slot, &job, k);
 	c.argv = argv + 3;
 	c.parent = getpid();
+	for (i = 0; i < ARRAY_SIZE(fwd_signals); i++) {
+		struct sigaction sa;
+
+		if (sigaction(fwd_signals[i], NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			c.ignored |= 1U << i;
+	}
 	if (pipe2(pfd, O_CLOEXEC)) {
 		pt_error("pipe: %s", strerror(errno));
 		return -2;

@@ -430,7 +430,8 @@ int pt_guard_apply(int cg, const struct pt_slot *s, char *err, size_t errlen)
 		prog_name(s, i, name);
 		ret = sweep(cg, i, name, NULL, &kept);
 		if (ret) {
-			snprintf(err, errlen, "querying the cgroup's programs failed: %s",
+			snprintf(err, errlen,
+				 "the kernel refused the slot guard: querying the cgroup's programs failed: %s (a kernel with CONFIG_CGROUP_BPF is needed)",
 				 strerror(-ret));
 			break;
 		}
