@@ -30,10 +30,12 @@ pt_wait_listen() {
 }
 
 # Ids of the programs of the slot guard attached to the groups of this
-# test (ours under particle/, or any group named with $T).
+# test (ours under particle/, or any group named with $T), or to the
+# groups given (and those below them).
 pt_guard_progs() {
 	local d
-	for d in "$PT_CG"/particle/"$T"* "$PT_CG"/"$T"*; do
+	[ $# -gt 0 ] || set -- "$PT_CG"/particle/"$T"* "$PT_CG"/"$T"*
+	for d in "$@"; do
 		[ -d "$d" ] || continue
 		find "$d" -type d | while read -r g; do
 			bpftool -j cgroup show "$g" 2>/dev/null |
