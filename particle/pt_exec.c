@@ -32,6 +32,7 @@
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
 
 #include "utils.h"
 #include "namespace.h"
@@ -164,6 +165,7 @@ struct exec_ctx {
 	char **argv;		/* CMD ARG... */
 	sigset_t oldmask;
 	unsigned int ignored;	/* fwd_signals[i] ignored by ip's caller */
+	int slotfd;		/* the slot's cgroup, CMD is born in it */
 	pid_t parent;
 	int ready;		/* write end: one byte when ready */
 };
@@ -237,14 +239,7 @@ static int init_setup(struct exec_ctx *c, int *in)
 	while (flock(slotfd, LOCK_EX) && errno == EINTR)
 		;
 	ret = pt_guard_apply(slotfd, &c->slot, err, sizeof(err));
-	if (!ret) {
-		ret = pt_cgroup_move(slotfd, 0);
-		if (ret)
-			snprintf(err, sizeof(err),
-				 "moving into cgroup %.200s/%s/%s/slot-%u failed: %s",
-				 root.mnt, PT_CGROUP_DIR, c->slot.job,
-				 c->slot.slot, strerror(-ret));
-	}
+	flock(slotfd, LOCK_UN);
 	if (ret) {
 		if (created & 4)
 			pt_guard_remove(slotfd, NULL);
@@ -254,7 +249,7 @@ static int init_setup(struct exec_ctx *c, int *in)
 		ret = 2;
 		goto close;
 	}
-	close(slotfd);
+	c->slotfd = slotfd;
 	pt_cgroup_close(&root);
 
 	setenv("PARTICLE_JOB", c->slot.job, 1);
@@ -279,6 +274,37 @@ close:
 	return ret;
 }
 
+/*
+ * CMD is born in the slot's group (clone3 with CLONE_INTO_CGROUP): moving
+ * a process by writing cgroup.procs takes the kernel's threadgroup lock
+ * for writing, an RCU grace period, milliseconds.  The init itself stays
+ * where ip was.  Where clone3 is missing (older kernels, valgrind) the
+ * child moves itself.
+ */
+static pid_t fork_into(int cg)
+{
+	pid_t pid;
+#ifdef SYS_clone3
+	struct clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (__u64)cg,
+	};
+
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return pid;
+#endif
+	pid = fork();
+	if (pid == 0 && pt_cgroup_move(cg, 0)) {
+		fprintf(stderr, "Error: moving into the slot's cgroup failed: %s.\n",
+			strerror(errno));
+		_exit(126);
+	}
+	return pid;
+}
+
 static void __attribute__((noreturn)) init_main(struct exec_ctx *c)
 {
 	int in = -1, ret;
@@ -287,7 +313,7 @@ static void __attribute__((noreturn)) init_main(struct exec_ctx *c)
 	ret = init_setup(c, &in);
 	if (ret)
 		_exit(ret);
-	cmd = fork();
+	cmd = fork_into(c->slotfd);
 	if (cmd == 0) {
 		unsigned int i;
 
@@ -304,6 +330,7 @@ static void __attribute__((noreturn)) init_main(struct exec_ctx *c)
 	}
 	if (in >= 0)
 		close(in);
+	close(c->slotfd);
 	if (cmd < 0) {
 		pt_error("forking the function failed: %s", strerror(errno));
 		_exit(2);
