@@ -21,6 +21,8 @@
 #   jobs     3. aggregation and shuffle on two nodes    fig3.*
 #   tenants  4. multi-tenancy (Table 6)                 fig4.*
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
+#   fns      7. functions under the slot guard (issue   fig7.md
+#               11, fns.sh): exec vs ip netns exec + unshare
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
 #               addrs 10,000, user/sys CPU of the add, and the kernel's own
 #               batch insert of 10,000 such addresses (stock ip -batch)
@@ -87,7 +89,7 @@ else
 fi
 ANYIP_BIG=1000000
 POOL_ADDRS=10000 POOL_ANYIP=100000	# figure 6 (issue 4)
-FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools}
+FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,fns}
 want() { case ",$FIGS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
@@ -957,10 +959,14 @@ fi
 want jobs && fig_jobs
 want tenants && fig_tenants
 want tput && fig_tput
+. "$HERE/fns.sh"
+want fns && fig_fns
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 
 "$PERL" "$HERE/report.pl" "$OUT" || die "report failed"
+[ -f "$OUT/goals-fns.txt" ] && cat "$OUT/goals-fns.txt" >>"$OUT/goals.txt" &&
+	cat "$OUT/fig7.md" "$OUT/goals-fns.txt" >>"$OUT/summary.md"
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"
 if [ "$PUBLISH" = 1 ]; then
 	cp "$OUT/README-figures.md" "$HERE/README-figures.md"
