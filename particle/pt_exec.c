@@ -176,22 +176,40 @@ static int init_setup(struct exec_ctx *c, int *in)
 	struct pt_cgroot root;
 	char host[HOST_NAME_MAX + 1], num[16], err[512] = "";
 	unsigned int created = 0;
-	int i, slotfd, ret;
+	int i, slotfd, ret, cwd;
 
 	/* ip's death kills the function; ip waits for "ready" before it
 	 * can go, so the parent cannot die before this */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		return 2;
-	/* the caller's mount namespace, not the one of "ip -n" */
+	/*
+	 * The cgroup2 root is in the caller's mount namespace; "ip -n" has a
+	 * private copy of it whose /sys is a plain sysfs.  The function's
+	 * namespace is made from that copy (as "ip netns exec" would from
+	 * the caller's: /sys replaced): replacing a plain /sys is cheaper
+	 * than detaching the caller's with every cgroup mount below it.
+	 * Entering a mount namespace moves to its root: the cwd is kept.
+	 */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pt_saved_mntns >= 0) {
-		if (setns(pt_saved_mntns, CLONE_NEWNS)) {
+		int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+		if (own < 0 || setns(pt_saved_mntns, CLONE_NEWNS)) {
 			pt_error("entering the caller's mount namespace failed: %s",
 				 strerror(errno));
 			return 2;
 		}
 		pt_saved_mntns = -1;
+		ret = pt_cgroup_open(&root);
+		if (setns(own, CLONE_NEWNS)) {
+			pt_error("returning to ip's mount namespace failed: %s",
+				 strerror(errno));
+			return 2;
+		}
+		close(own);
+	} else {
+		ret = pt_cgroup_open(&root);
 	}
-	ret = pt_cgroup_open(&root);
 	if (ret == -ENOENT) {
 		pt_error("no cgroup2 file system is mounted (see /proc/self/mountinfo): the slot guard needs cgroup v2, e.g. \"mount -t cgroup2 none /sys/fs/cgroup\"");
 		return 1;
@@ -205,6 +223,12 @@ static int init_setup(struct exec_ctx *c, int *in)
 			 c->slot.job);
 		ret = 2;
 		goto close;
+	}
+	if (cwd >= 0) {
+		if (fchdir(cwd))
+			chdir("/");
+		close(cwd);
+		cwd = -1;
 	}
 	if (unshare(CLONE_NEWUTS | CLONE_NEWIPC)) {
 		pt_error("new UTS and IPC namespaces failed: %s", strerror(errno));
@@ -270,6 +294,8 @@ static int init_setup(struct exec_ctx *c, int *in)
 	close(STDIN_FILENO);
 	return 0;
 close:
+	if (cwd >= 0)
+		close(cwd);
 	pt_cgroup_close(&root);
 	return ret;
 }

@@ -75,16 +75,16 @@ ex() {
 	wait "$pid" || rc=$?
 	assert_equal "$rc" $((128 + 15))
 	# a handler in CMD sees the signal and decides the status
-	"$IP" -n "$NA" particle exec "$J" slot 1 sh -c 'trap "echo got-int; exit 42" INT; sleep 30 & wait' \
+	"$IP" -n "$NA" particle exec "$J" slot 1 sh -c 'trap "echo got-usr2; exit 42" USR2; sleep 30 & wait' \
 		>"$BATS_TEST_TMPDIR/out" &
 	pid=$!
 	sleep 0.5
-	kill -INT "$pid"
+	kill -USR2 "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 42
 	run cat "$BATS_TEST_TMPDIR/out"
-	assert_output got-int
+	assert_output got-usr2
 }
 
 @test "exec: a second function on a slot reuses its group and guard" {
