@@ -59,6 +59,8 @@ ex() {
 	assert_line "err"
 	run ex "$J" slot 1 true
 	assert_success
+	run bash -c "cd '$BATS_TEST_TMPDIR' && timeout 20 '$IP' -n '$NA' particle exec '$J' slot 1 pwd"
+	assert_output "$BATS_TEST_TMPDIR"	# the working directory too
 	run ex "$J" slot 1 false
 	assert_equal "$status" 1
 }
