@@ -8,6 +8,8 @@
 #define _PARTICLE_H_
 
 #include <stdbool.h>
+#include <limits.h>
+#include <sys/types.h>
 #include <linux/types.h>
 #include <linux/if.h>
 #include <linux/if_ether.h>
@@ -68,6 +70,7 @@ struct pt_found {
 	int peer_ifindex;	/* eth0's ifindex inside the job namespace */
 	int peer_nsid;		/* the job namespace's id seen from here */
 	__u32 port_mtu;
+	const char *damaged;	/* why it is not a whole job, or NULL */
 };
 
 struct pt_found_list {
@@ -178,6 +181,19 @@ int pt_netns_exists(const char *name);
 int pt_netns_create(const char *name, struct rtnl_handle *job_rth,
 		    int *nsfd, bool proxy_nd);
 int pt_netns_remove(const char *name);
+/* a job namespace in two steps: unnamed first, named (mounted) later */
+struct pt_nsjob {
+	char name[PT_JOB_MAX + 1];
+	char path[PATH_MAX];
+	pid_t pid;		/* the helper, waiting to mount */
+	int sock;		/* to the helper */
+	int nsfd;		/* the new namespace */
+	struct rtnl_handle rth;	/* rtnetlink inside it */
+};
+
+int pt_netns_begin(struct pt_nsjob *ns, const char *name, bool proxy_nd);
+int pt_netns_commit(struct pt_nsjob *ns);
+void pt_netns_abort(struct pt_nsjob *ns);
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
 
 /* An RTM_*LINK request with room for attributes (a veth peer included). */
@@ -206,6 +222,31 @@ int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n);
 int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
 int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
 int pt_bridge_create(struct rtnl_handle *rth, const char *name);
+
+/* pt_lock.c: many processes at once, and crashes half way */
+#define PT_BUSY_KEY		"busy"	/* record key while add/set work */
+struct pt_lock {
+	int fd;
+	__u64 wait_us;		/* how long pt_lock_bridge() waited */
+};
+
+enum { PT_NS_NONE, PT_NS_MOUNTED, PT_NS_ORPHAN, PT_NS_OTHER };
+
+void pt_fault(const char *step);
+const char *pt_vtepns_id(void);
+int pt_lock_bridge(struct pt_lock *lk, const char *bridge);
+void pt_unlock(struct pt_lock *lk);
+int pt_record_mark_busy(char *record, size_t len, const char *verb);
+void pt_found_check(struct pt_found *f, const char *alias, const char *ifname,
+		    int parsed);
+int pt_netns_mark(const char *name, char *buf, size_t len);
+int pt_netns_state(const char *name, bool *ours);
+int pt_netns_orphans(const struct pt_found_list *jobs,
+		     void (*fn)(const char *name, void *arg), void *arg);
+int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
+		      const char *name);
+bool pt_netns_is_job(const char *name);
+int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr);
 
 /* pt_add.c, pt_del.c, pt_show.c: the verbs */
 int pt_do_add(int argc, char **argv);

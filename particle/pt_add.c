@@ -50,7 +50,8 @@ static void clock_mark(struct pt_clock *c, enum pt_phase phase)
 	c->last = now;
 }
 
-static void print_phases(const struct pt_job *job, const struct pt_clock *c)
+static void print_phases(const struct pt_job *job, const struct pt_clock *c,
+			 __u64 lock_us)
 {
 	__u64 total = 0;
 	int i;
@@ -68,6 +69,8 @@ static void print_phases(const struct pt_job *job, const struct pt_clock *c)
 		total += c->us[i];
 	}
 	print_lluint(PRINT_ANY, "total", " total %lluus", total);
+	/* part of "link": the wait for the bridge lock (JSON only) */
+	print_lluint(PRINT_JSON, "lock", NULL, lock_us);
 	close_json_object();
 	close_json_object();
 	delete_json_obj_plain();
@@ -264,11 +267,19 @@ static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
 static int plan_add(struct pt_plan *plan)
 {
 	struct pt_job *job = plan->job;
-	struct pt_found_list jobs;
 	struct pt_link port;
+	bool ours;
 	int err;
 
-	if (pt_netns_exists(job->name)) {
+	switch (pt_netns_state(job->name, &ours)) {
+	case PT_NS_NONE:
+		break;
+	case PT_NS_ORPHAN:
+		pt_error("argument \"%s\" is wrong: job \"%s\" is damaged (an add was interrupted): remove it with \"ip%s particle del %s\"",
+			 job->name, job->name, ours ? "" : " -n VTEPNS",
+			 job->name);
+		return -1;
+	default:
 		pt_error("argument \"%s\" is wrong: network namespace \"%s\" already exists",
 			 job->name, job->name);
 		return -1;
@@ -282,13 +293,25 @@ static int plan_add(struct pt_plan *plan)
 			 job->name, job->port);
 		return -1;
 	}
+	return 0;
+}
+
+/* Under the bridge lock: the jobs as they are now, and the pool. */
+static int plan_jobs(struct pt_plan *plan)
+{
+	struct pt_job *job = plan->job;
+	struct pt_found_list jobs;
+	const struct pt_found *f;
+	int err;
 
 	err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
-	if (pt_found_lookup(&jobs, job->name)) {
-		pt_error("argument \"%s\" is wrong: job \"%s\" already exists",
-			 job->name, job->name);
+	f = pt_found_lookup(&jobs, job->name);
+	if (f) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" already exists%s%s%s",
+			 job->name, job->name, f->damaged ? " (damaged: " : "",
+			 f->damaged ?: "", f->damaged ? ")" : "");
 		err = -1;
 	} else {
 		err = plan_pools(&rth, plan, &jobs);
@@ -299,7 +322,7 @@ static int plan_add(struct pt_plan *plan)
 
 /* ---- apply ---- */
 
-static int add_port(struct pt_plan *plan, int nsfd)
+static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 {
 	const struct pt_job *job = plan->job;
 	struct pt_link_req req, alias;
@@ -307,7 +330,6 @@ static int add_port(struct pt_plan *plan, int nsfd)
 	__u8 mac[ETH_ALEN];
 	struct rtattr *linkinfo, *data, *peer;
 	char record[256];
-	struct pt_batch b;
 	int err;
 
 	if (job->has_mac)
@@ -338,28 +360,64 @@ static int add_port(struct pt_plan *plan, int nsfd)
 	addattr_nest_end(&req.n, data);
 	addattr_nest_end(&req.n, linkinfo);
 
-	/* the job's record: set in the same write, by name */
+	/* the job's record, marked "not whole yet" until the pool is in */
 	if (pt_record_format(job, record, sizeof(record))) {
 		pt_error("job \"%s\": record does not fit in an ifalias",
 			 job->name);
 		return -1;
 	}
+	pt_record_mark_busy(record, sizeof(record), "add");
 	pt_link_req_init(&alias, RTM_NEWLINK, 0, 0);
 	addattr_l(&alias.n, sizeof(alias), IFLA_IFNAME, job->port,
 		  strlen(job->port) + 1);
 	addattr_l(&alias.n, sizeof(alias), IFLA_IFALIAS, record,
 		  strlen(record) + 1);
 
-	pt_batch_init(&b);
-	err = pt_batch_add(&b, &rth, &req.n) ?: pt_batch_add(&b, &rth, &alias.n);
-	if (!err) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "job \"%s\"", job->name);
-		err = pt_batch_commit(&rth, &b, what);
+	/*
+	 * Two writes, not one: in one, a create that failed (a same-name
+	 * race: the port's name is the claim, NLM_F_EXCL decides) would not
+	 * stop the kernel from writing our record on the winner's port.
+	 * Until the namespace is named, a port without record dies with us.
+	 */
+	err = pt_talk(&rth, &req.n);
+	if (err == -EEXIST) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" already exists (port \"%s\" was made meanwhile)",
+			 job->name, job->name, job->port);
+		return -1;
 	}
-	pt_batch_free(&b);
-	return err;
+	if (err) {
+		pt_error("job \"%s\": the kernel refused to create port \"%s\": %s",
+			 job->name, job->port, strerror(-err));
+		return -2;	/* nothing was made */
+	}
+	*made = true;
+	err = pt_talk(&rth, &alias.n);
+	if (err) {
+		pt_error("job \"%s\": the kernel refused the record on port \"%s\": %s",
+			 job->name, job->port, strerror(-err));
+		return -2;
+	}
+	return 0;
+}
+
+/* The pool is in: the record loses its busy mark. */
+static int add_record_whole(const struct pt_job *job)
+{
+	struct pt_link_req req;
+	char record[256];
+
+	if (pt_record_format(job, record, sizeof(record)))
+		return -1;
+	pt_link_req_init(&req, RTM_NEWLINK, 0, 0);
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, job->port,
+		  strlen(job->port) + 1);
+	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
+	if (pt_talk(&rth, &req.n)) {
+		pt_error("job \"%s\": writing its record on port \"%s\": %s",
+			 job->name, job->port, strerror(errno));
+		return -2;
+	}
+	return 0;
 }
 
 static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
@@ -379,7 +437,8 @@ static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
 	pt_rtnl_grow_buffers(job_rth);
 	pt_batch_init(&b);
 	/* eth0 comes up here: a veth peer cannot be created up */
-	err = pt_req_link_up(&b, job_rth, 1 /* lo */) ||
+	err = pt_req_netns_mark(&b, job_rth, job->name) ||
+	      pt_req_link_up(&b, job_rth, 1 /* lo */) ||
 	      pt_req_link_up(&b, job_rth, ifindex) ||
 	      pt_pool_requests(&b, job_rth, job, ifindex, 0, job->count) ||
 	      (job->has_gateway &&
@@ -428,14 +487,23 @@ static void undo_bridge(struct pt_plan *plan)
 		pt_link_set(&rth, plan->vtep.ifindex, -1, 0);
 }
 
+/*
+ * Order (crash consistency, see "Crashes" in HACKING): an unnamed
+ * namespace; under the bridge lock the pool and the port with its record
+ * marked busy; the name (/run/netns/JOB); the pool; the record unmarked.
+ * A crash before the name leaves nothing (the namespace and the veth pair
+ * die with this process); after it, a job show calls damaged until the
+ * mark goes.
+ */
 int pt_do_add(int argc, char **argv)
 {
-	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_nsjob ns;
 	struct pt_job job;
 	struct pt_plan plan = { .job = &job };
 	struct pt_clock clk = {};
-	bool port_made = false, netns_made = false;
-	int nsfd = -1, err;
+	struct pt_lock lk = { .fd = -1 };
+	bool port_made = false, netns_named = false, bridge_kept = false;
+	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &clk.last);
 	err = pt_parse_add(argc, argv, &job);
@@ -448,49 +516,75 @@ int pt_do_add(int argc, char **argv)
 		return err;
 	clock_mark(&clk, PH_LOOKUP);
 
+	err = pt_netns_begin(&ns, job.name,
+			     job.mode == PT_MODE_ANYIP &&
+			     (job.pools[0].family == AF_INET6 ||
+			      (job.npools > 1 && job.pools[1].family == AF_INET6)));
+	if (err)
+		return err;
+	pt_fault("add:netns");
+	clock_mark(&clk, PH_NETNS);
+
+	/* serialised per bridge: what the others see, and what we chose */
+	err = pt_lock_bridge(&lk, job.bridge);
+	if (err)
+		goto undo;
+	pt_fault("add:lock");
+	if (plan.enslave_vtep) {
+		/* another add may have made the bridge meanwhile */
+		plan.create_bridge = false;
+		plan.enslave_vtep = false;
+		err = plan_vtep(&rth, &plan);
+		if (err)
+			goto undo;
+	}
+	err = plan_jobs(&plan);
+	if (err)
+		goto undo;
 	if (plan.enslave_vtep) {
 		err = add_bridge(&plan);
 		if (err)
 			goto undo;
 	}
-
-	err = pt_netns_create(job.name, &job_rth, &nsfd,
-			      job.mode == PT_MODE_ANYIP &&
-			      (job.pools[0].family == AF_INET6 ||
-			       (job.npools > 1 && job.pools[1].family == AF_INET6)));
+	err = add_port(&plan, ns.nsfd, &port_made);
 	if (err)
 		goto undo;
-	netns_made = true;
-	clock_mark(&clk, PH_NETNS);
-
-	err = add_port(&plan, nsfd);
-	/* the veth may exist even if setting the record failed */
-	port_made = true;
-	if (err)
-		goto undo;
+	pt_unlock(&lk);
+	bridge_kept = true;	/* others may join the bridge from now on */
+	pt_fault("add:port");
 	clock_mark(&clk, PH_LINK);
 
-	err = add_pool(&plan, &job_rth);
+	err = pt_netns_commit(&ns);
 	if (err)
 		goto undo;
+	netns_named = true;
+	pt_fault("add:mount");
+
+	err = add_pool(&plan, &ns.rth);
+	if (err)
+		goto undo;
+	pt_fault("add:pool");
+	err = add_record_whole(&job);
+	if (err)
+		goto undo;
+	pt_fault("add:done");
 	clock_mark(&clk, PH_POOL);
 
-	rtnl_close(&job_rth);
-	close(nsfd);
+	pt_netns_abort(&ns);	/* closes our fds; the namespace has its name */
 	if (show_stats)
-		print_phases(&job, &clk);
+		print_phases(&job, &clk, lk.wait_us);
 	return 0;
 
 undo:
-	if (job_rth.fd >= 0)
-		rtnl_close(&job_rth);
-	if (nsfd >= 0)
-		close(nsfd);
+	/* name first, port last: a crash in between leaves a port whose
+	 * record del and flush find */
+	if (netns_named)
+		pt_netns_remove(job.name);
+	pt_netns_abort(&ns);
 	if (port_made)
 		pt_link_del(&rth, 0, job.port);
-	if (netns_made)
-		pt_netns_remove(job.name);
-	if (plan.enslave_vtep)
+	if (plan.enslave_vtep && !bridge_kept)
 		undo_bridge(&plan);
+	pt_unlock(&lk);
 	return err < 0 ? err : -2;
 }

@@ -17,6 +17,23 @@
 #include "ip_common.h"
 #include "particle.h"
 
+/* A port whose record names no usable job: found by JOB's port name. */
+static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
+					      const char *name)
+{
+	char port[IFNAMSIZ];
+	unsigned int i;
+
+	pt_port_name(name, port);
+	for (i = 0; i < jobs->n; i++)
+		if (jobs->v[i].damaged && !jobs->v[i].job.name[0] &&
+		    strcmp(jobs->v[i].job.port, port) == 0) {
+			strcpy(jobs->v[i].job.name, name);
+			return &jobs->v[i];
+		}
+	return NULL;
+}
+
 /*
  * The job named on the command line, read back from its port; jobs holds
  * every job of the namespace (set checks the others), freed by the caller.
@@ -36,6 +53,8 @@ static const struct pt_found *find_job(const char *name,
 	if (*err)
 		return NULL;
 	f = pt_found_lookup(jobs, name);
+	if (!f)
+		f = damaged_by_port(jobs, name);
 	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 name, name);
@@ -105,16 +124,40 @@ static int del_port(const struct pt_found *f)
  */
 static int del_job(const struct pt_found *f)
 {
-	int err = del_port(f);
+	int err, cg = 0;
 
+	/* the job's functions and cgroup groups first (see pt_cgroup.c) */
+	if (f->job.name[0])
+		cg = pt_cgroup_tidy(&f->job, 0);
+
+	/*
+	 * The name first, the port last: killed in between, the port and its
+	 * record remain, which del and flush find again (the other order
+	 * could leave a namespace that nothing names as a job).
+	 */
+	if (f->job.name[0] && pt_netns_state(f->job.name, NULL) != PT_NS_NONE) {
+		err = pt_netns_remove(f->job.name);
+		if (err)
+			return err;
+	}
+	pt_fault("del:netns");
+	err = del_port(f);
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
 			 f->job.port, strerror(-err));
 		return -2;
 	}
-	if (pt_netns_exists(f->job.name))
-		return pt_netns_remove(f->job.name);
-	return 0;
+	pt_fault("del:port");
+	return cg;
+}
+
+/* A marked /run/netns entry that an interrupted add left unmounted. */
+static void del_orphan(const char *name, void *arg)
+{
+	int *err = arg;
+
+	if (pt_netns_remove(name))
+		*err = -2;
 }
 
 static int one_job_arg(int argc, char **argv, const char *verb)
@@ -142,11 +185,33 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	f = find_job(argv[0], &jobs, &err);
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name",
+			 argv[0]);
+		return -1;
+	}
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, argv[0]);
+	if (!f)
+		f = damaged_by_port(&jobs, argv[0]);
 	if (f) {
-		int cg = pt_cgroup_tidy(&f->job, 0);
+		err = del_job(f);
+	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
+		   (pt_netns_state(argv[0], NULL) == PT_NS_MOUNTED &&
+		    pt_netns_is_job(argv[0]))) {
+		/* a name without port: an interrupted add, or a port
+		 * removed by hand */
+		struct pt_job named = {};
 
-		err = del_job(f) ?: cg;
+		snprintf(named.name, sizeof(named.name), "%s", argv[0]);
+		err = pt_cgroup_tidy(&named, 0);
+		err = pt_netns_remove(argv[0]) ?: err;
+	} else {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 argv[0], argv[0]);
+		err = -1;
 	}
 	pt_found_list_free(&jobs);
 	return err;
@@ -169,23 +234,25 @@ int pt_do_flush(int argc, char **argv)
 	if (err)
 		return err;
 	for (i = 0; i < jobs.n; i++) {
-		int cg = pt_cgroup_tidy(&jobs.v[i].job, 0);
-
-		err = del_job(&jobs.v[i]) ?: cg;
+		err = del_job(&jobs.v[i]);
 		if (err)
 			ret = err;
 	}
 	pt_found_list_free(&jobs);
+	pt_netns_orphans(NULL, del_orphan, &ret);
 	return ret;
 }
 
-static int set_record(const struct pt_found *f, const struct pt_job *job)
+static int set_record(const struct pt_found *f, const struct pt_job *job,
+		      const char *busy)
 {
 	struct pt_link_req req;
 	char record[256];
 
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
+	if (busy)
+		pt_record_mark_busy(record, sizeof(record), busy);
 	pt_link_req_init(&req, RTM_NEWLINK, 0, f->port_ifindex);
 	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
 	return pt_talk(&rth, &req.n) ? -2 : 0;
@@ -209,6 +276,7 @@ static int resize(struct rtnl_handle *job_rth, const struct pt_job *job,
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
+	struct pt_lock lk = { .fd = -1 };
 	struct pt_found_list jobs;
 	const struct pt_found *f;
 	struct pt_job job;
@@ -243,21 +311,54 @@ int pt_do_set(int argc, char **argv)
 	f = find_job(argv[0], &jobs, &err);
 	if (!f)
 		goto out;
-	job = f->job;
-	err = pt_check_count(&job, count);
-	if (!err && count > job.count) {
+	if (f->damaged) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" is damaged (%s): remove it with \"ip particle del %s\"",
+			 argv[0], argv[0], f->damaged, argv[0]);
+		err = -1;
+		goto out;
+	}
+	err = pt_check_count(&f->job, count);
+	if (err || count == f->job.count)
+		goto out;
+	if (count > f->job.count) {
 		struct pt_taken brs;
+		char bridge[IFNAMSIZ];
 
+		/* a grow takes addresses: check and record under the lock,
+		 * against the jobs as they are once we hold it */
+		strcpy(bridge, f->job.bridge);
+		pt_found_list_free(&jobs);
+		err = pt_lock_bridge(&lk, bridge);
+		if (err)
+			goto out;
+		f = find_job(argv[0], &jobs, &err);
+		if (!f)
+			goto out;
+		if (f->damaged) {
+			pt_error("job \"%s\" is damaged (%s)", argv[0], f->damaged);
+			err = -1;
+			goto out;
+		}
+		job = f->job;
 		err = pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
 		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
 				     argv[2]);
+		job.count = count;	/* the record reserves the new range */
+	} else {
+		job = f->job;		/* and keeps the old one until done */
 	}
-	if (err || count == job.count)
-		goto out;
-
-	err = pt_netns_open_rtnl(job.name, &job_rth);
+	old = f->job.count;
+	if (!err)
+		err = set_record(f, &job, "set");
+	pt_unlock(&lk);
 	if (err)
 		goto out;
+	pt_fault("set:record");
+
+	job.count = old;
+	err = pt_netns_open_rtnl(job.name, &job_rth);
+	if (err)
+		goto restore;
 	snprintf(what, sizeof(what), "job \"%s\"", job.name);
 	ifindex = pt_ifindex_in(&job_rth, PT_JOB_IFNAME);
 	if (ifindex < 0) {
@@ -266,23 +367,31 @@ int pt_do_set(int argc, char **argv)
 		goto close;
 	}
 	pt_rtnl_grow_buffers(&job_rth);
-	old = job.count;
 	err = resize(&job_rth, &job, ifindex, old, count, what);
 	if (!err) {
+		pt_fault("set:resize");
 		job.count = count;
-		err = set_record(f, &job);
+		err = set_record(f, &job, NULL);
 		/* keep kernel and record in agreement (quietly, best effort) */
 		if (err)
 			resize(&job_rth, &job, ifindex, count, old, NULL);
 		else if (count < old)
 			pt_cgroup_tidy(&job, count);	/* empty groups of gone slots */
+		if (!err)
+			pt_fault("set:done");
 	} else if (count > old) {
 		/* undo the part of a grow that went in */
 		resize(&job_rth, &job, ifindex, count, old, NULL);
 	}
 close:
 	rtnl_close(&job_rth);
+restore:
+	if (err) {
+		job.count = old;
+		set_record(f, &job, NULL);
+	}
 out:
+	pt_unlock(&lk);
 	pt_found_list_free(&jobs);
 	return err;
 }

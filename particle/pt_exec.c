@@ -90,6 +90,10 @@ static int job_slot(int argc, char **argv, const char *verb,
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);
 		err = -1;
+	} else if (f->damaged || !f->job.count || !f->job.npools) {
+		pt_error("job \"%s\" is damaged (%s): \"ip particle del %s\" removes it",
+			 argv[0], f->damaged ? f->damaged : "no slots", argv[0]);
+		err = -1;
 	} else if (*k >= f->job.count) {
 		pt_error("argument \"%s\" is wrong: job \"%s\" has slots 0 to %u",
 			 argv[2], argv[0], f->job.count - 1);

@@ -101,7 +101,8 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	if (!tb[IFLA_IFALIAS])
 		return 0;
 	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
-	if (strncmp(alias, PT_RECORD_TAG " ", strlen(PT_RECORD_TAG) + 1))
+	/* "particle:" and anything after it is ours, damaged or not */
+	if (strncmp(alias, "particle:", 9) || !tb[IFLA_IFNAME])
 		return 0;
 
 	if (list->n == list->cap) {
@@ -115,8 +116,9 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 	}
 	f = &list->v[list->n];
 	memset(f, 0, sizeof(*f));
-	if (pt_record_parse(alias, &f->job))
-		return 0;	/* not ours after all, or damaged: skip */
+	/* a damaged record is listed too (f->damaged), never skipped */
+	pt_found_check(f, alias, rta_getattr_str(tb[IFLA_IFNAME]),
+		       pt_record_parse(alias, &f->job));
 	f->port_ifindex = ifi->ifi_index;
 	f->peer_nsid = -1;
 	if (tb[IFLA_IFNAME])
@@ -148,7 +150,10 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 {
 	unsigned int i;
+	bool dump_intr;
+	int tries = 0;
 
+again:
 	memset(list, 0, sizeof(*list));
 	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
 				     RTEXT_FILTER_SKIP_STATS) < 0) {
@@ -156,10 +161,17 @@ int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
 			 strerror(errno));
 		return -2;
 	}
-	if (rtnl_dump_filter(rth, collect_job, list) < 0) {
+	if (pt_dump(rth, collect_job, list, &dump_intr) < 0) {
 		pt_error("cannot read the devices of this namespace");
 		pt_found_list_free(list);
 		return -2;
+	}
+	/* links changed during the dump (another ip particle at work): the
+	 * kernel may have skipped a device, and a job missed is a pool given
+	 * twice */
+	if (dump_intr && ++tries < 20) {
+		pt_found_list_free(list);
+		goto again;
 	}
 	/* jobs mostly share one bridge: ask its name once per run of them */
 	for (i = 0; i < list->n; i++) {

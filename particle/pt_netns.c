@@ -36,10 +36,21 @@
  */
 int pt_saved_mntns = -1;
 
+/*
+ * setns(CLONE_NEWNS) puts the caller at the root of that namespace: in a
+ * chroot (or a pivot_root'ed container whose mount namespace is the host's)
+ * the helper would act outside it.  The caller's root and working
+ * directory are saved with the mount namespace and restored after setns.
+ */
+static int pt_saved_root = -1, pt_saved_cwd = -1;
+
 void particle_save_mount_ns(void)
 {
-	if (pt_saved_mntns < 0)
-		pt_saved_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (pt_saved_mntns >= 0)
+		return;
+	pt_saved_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	pt_saved_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pt_saved_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 static void netns_path(const char *name, char *path, size_t len)
@@ -98,7 +109,15 @@ static int write_sysctl(const char *path, const char *value)
 
 static int enter_saved_mntns(void)
 {
-	return pt_saved_mntns >= 0 ? setns(pt_saved_mntns, CLONE_NEWNS) : 0;
+	if (pt_saved_mntns < 0)
+		return 0;
+	if (setns(pt_saved_mntns, CLONE_NEWNS))
+		return -1;
+	if (pt_saved_root >= 0 && (fchdir(pt_saved_root) || chroot(".")))
+		return -1;
+	if (pt_saved_cwd >= 0 && fchdir(pt_saved_cwd))
+		return -1;
+	return 0;
 }
 
 static int remove_mount(const char *path)
@@ -128,8 +147,6 @@ static const char *child_work(enum ns_op op, const char *path, int nsfd,
 			return "making " NETNS_RUN_DIR " a shared mount";
 		if (unshare(CLONE_NEWNET))
 			return "creating a network namespace";
-		if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL))
-			return "bind-mounting the new namespace";
 		/*
 		 * IPv6 anyip: /proc/sys/net shows the namespace of whoever
 		 * opens it.  eth0, made later, inherits "default": proxy ND
@@ -178,9 +195,47 @@ static void child_reply(int sock, const struct ns_result *res, const int *fds,
 		;
 }
 
-/* Returns 0, or -1 with res filled in; fds[] get what the child sent. */
+/*
+ * The second half of NS_CREATE, when the parent asks for it: claim
+ * /run/netns/NAME with a file that says it is a particle namespace (so
+ * that a crash between the two steps leaves a remnant del and flush
+ * recognise), then bind-mount the namespace onto it.
+ */
+static const char *child_mount(const char *path, const char *mark)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return "claiming the name";
+	n = write(fd, mark, strlen(mark));
+	close(fd);
+	if (n != (ssize_t)strlen(mark)) {
+		unlink(path);
+		return "marking the name";
+	}
+	if (getenv("PARTICLE_FAULT") &&
+	    strcmp(getenv("PARTICLE_FAULT"), "add:claim") == 0) {
+		kill(getppid(), SIGKILL);	/* test hook: see HACKING */
+		raise(SIGKILL);
+	}
+	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL)) {
+		int e = errno;
+
+		unlink(path);
+		errno = e;
+		return "bind-mounting the new namespace";
+	}
+	return NULL;
+}
+
+/*
+ * Returns 0, or -1 with res filled in; fds[] get what the child sent.
+ * With keep (NS_CREATE only), the child stays, waiting to mount: keep
+ * gets its pid and our end of the socket.
+ */
 static int run_child(enum ns_op op, const char *path, int nsfd, bool proxy_nd,
-		     struct ns_result *res, int fds[2])
+		     struct ns_result *res, int fds[2], struct pt_nsjob *keep)
 {
 	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { res, sizeof(*res) };
@@ -211,6 +266,7 @@ static int run_child(enum ns_op op, const char *path, int nsfd, bool proxy_nd,
 	if (pid == 0) {
 		int out[2] = { -1, -1 };
 		const char *failed;
+		char mark[256];
 
 		close(sv[0]);
 		/* "ip -batch" reads stdin: a child must not move its shared
@@ -223,6 +279,25 @@ static int run_child(enum ns_op op, const char *path, int nsfd, bool proxy_nd,
 		}
 		child_reply(sv[1], res, out, failed ? 0 :
 			    (out[0] >= 0) + (out[1] >= 0));
+		if (failed || !keep)
+			_exit(failed ? 1 : 0);
+		if (out[0] >= 0)
+			close(out[0]);
+		/* the mark to write, or end of file: the parent gave up */
+		do {
+			n = recv(sv[1], mark, sizeof(mark) - 1, 0);
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			_exit(0);
+		mark[n] = '\0';
+		memset(res, 0, sizeof(*res));
+		errno = 0;
+		failed = child_mount(path, mark);
+		if (failed) {
+			res->err = errno ? errno : EIO;
+			snprintf(res->failed, sizeof(res->failed), "%s", failed);
+		}
+		child_reply(sv[1], res, NULL, 0);
 		_exit(failed ? 1 : 0);
 	}
 
@@ -230,9 +305,14 @@ static int run_child(enum ns_op op, const char *path, int nsfd, bool proxy_nd,
 	do {
 		n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
-	close(sv[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (keep && n == sizeof(*res) && !res->err) {
+		keep->pid = pid;
+		keep->sock = sv[0];
+	} else {
+		close(sv[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (n != sizeof(*res)) {
 		res->err = n < 0 ? errno : EIO;
 		strcpy(res->failed, "hearing from the helper");
@@ -263,47 +343,122 @@ static int adopt_rtnl(struct rtnl_handle *rth, int fd)
 	return 0;
 }
 
-int pt_netns_create(const char *name, struct rtnl_handle *job_rth, int *nsfd,
-		    bool proxy_nd)
+static void helper_end(struct pt_nsjob *ns)
 {
-	char path[PATH_MAX];
-	struct ns_result res;
-	int fds[2], fd;
+	if (ns->sock >= 0)
+		close(ns->sock);
+	ns->sock = -1;
+	if (ns->pid > 0)
+		while (waitpid(ns->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	ns->pid = 0;
+}
 
-	netns_path(name, path, sizeof(path));
+/*
+ * Step 1 of a job namespace: a new, unnamed network namespace (nsfd) and
+ * an rtnetlink socket in it.  Nobody else can see it yet, and it vanishes
+ * with this process unless pt_netns_commit() names it.
+ */
+int pt_netns_begin(struct pt_nsjob *ns, const char *name, bool proxy_nd)
+{
+	struct ns_result res;
+	int fds[2];
+
+	memset(ns, 0, sizeof(*ns));
+	ns->sock = -1;
+	ns->nsfd = -1;
+	ns->rth.fd = -1;
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	netns_path(name, ns->path, sizeof(ns->path));
 	if (mkdir(NETNS_RUN_DIR, 0755) && errno != EEXIST) {
 		pt_error("cannot create %s: %s", NETNS_RUN_DIR, strerror(errno));
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			pt_error("network namespace \"%s\" already exists", name);
-		else
-			pt_error("cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-
-	job_rth->fd = -1;
-	if (run_child(NS_CREATE, path, -1, proxy_nd, &res, fds) ||
-	    fds[0] < 0 || fds[1] < 0 || adopt_rtnl(job_rth, fds[0])) {
+	if (run_child(NS_CREATE, ns->path, -1, proxy_nd, &res, fds, ns) ||
+	    fds[0] < 0 || fds[1] < 0 || adopt_rtnl(&ns->rth, fds[0])) {
 		if (!res.err) {
 			res.err = EIO;
 			strcpy(res.failed, "receiving the namespace");
 		}
 		pt_error("job namespace \"%s\": %s failed: %s", name,
 			 res.failed, strerror(res.err));
-		if (fds[0] >= 0 && job_rth->fd < 0)
+		if (fds[0] >= 0 && ns->rth.fd < 0)
 			close(fds[0]);
-		if (job_rth->fd >= 0)
-			rtnl_close(job_rth);
 		if (fds[1] >= 0)
 			close(fds[1]);
-		pt_netns_remove(name);
+		pt_netns_abort(ns);
 		return -2;
 	}
-	*nsfd = fds[1];
+	ns->nsfd = fds[1];
+	return 0;
+}
+
+/* Step 2: /run/netns/NAME, marked, then bind-mounted.  -1 if the name was
+ * taken meanwhile, -2 for other failures. */
+int pt_netns_commit(struct pt_nsjob *ns)
+{
+	struct ns_result res = {};
+	char mark[256];
+	ssize_t n;
+
+	if (pt_netns_mark(ns->name, mark, sizeof(mark)) < 0 ||
+	    send(ns->sock, mark, strlen(mark), MSG_NOSIGNAL) < 0) {
+		res.err = errno ? errno : EIO;
+		strcpy(res.failed, "asking the helper to mount");
+	} else {
+		do {
+			n = recv(ns->sock, &res, sizeof(res), 0);
+		} while (n < 0 && errno == EINTR);
+		if (n != sizeof(res)) {
+			res.err = n < 0 ? errno : EIO;
+			strcpy(res.failed, "hearing from the helper");
+		}
+	}
+	helper_end(ns);
+	if (!res.err)
+		return 0;
+	if (res.err == EEXIST) {
+		pt_error("argument \"%s\" is wrong: network namespace \"%s\" already exists",
+			 ns->name, ns->name);
+		return -1;
+	}
+	pt_error("job namespace \"%s\": %s failed: %s", ns->name, res.failed,
+		 strerror(res.err));
+	return -2;
+}
+
+/* Close what begin opened; an uncommitted namespace goes with it. */
+void pt_netns_abort(struct pt_nsjob *ns)
+{
+	helper_end(ns);
+	if (ns->rth.fd >= 0)
+		rtnl_close(&ns->rth);
+	ns->rth.fd = -1;
+	if (ns->nsfd >= 0)
+		close(ns->nsfd);
+	ns->nsfd = -1;
+}
+
+int pt_netns_create(const char *name, struct rtnl_handle *job_rth, int *nsfd,
+		    bool proxy_nd)
+{
+	struct pt_nsjob ns;
+	int err;
+
+	if (pt_netns_exists(name)) {
+		pt_error("network namespace \"%s\" already exists", name);
+		return -1;
+	}
+	err = pt_netns_begin(&ns, name, proxy_nd);
+	if (err)
+		return err;
+	err = pt_netns_commit(&ns);
+	if (err) {
+		pt_netns_abort(&ns);
+		return err;
+	}
+	*job_rth = ns.rth;
+	*nsfd = ns.nsfd;
 	return 0;
 }
 
@@ -319,7 +474,7 @@ int pt_netns_remove(const char *name)
 			return 0;
 		res.err = errno;
 		strcpy(res.failed, "unmounting the namespace");
-	} else if (!run_child(NS_REMOVE, path, -1, false, &res, fds)) {
+	} else if (!run_child(NS_REMOVE, path, -1, false, &res, fds, NULL)) {
 		return 0;
 	}
 	pt_error("job namespace \"%s\": %s failed: %s", name, res.failed,
@@ -342,7 +497,7 @@ int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth)
 		return -1;
 	}
 	job_rth->fd = -1;
-	ret = run_child(NS_SOCKET, path, nsfd, false, &res, fds);
+	ret = run_child(NS_SOCKET, path, nsfd, false, &res, fds, NULL);
 	close(nsfd);
 	if (ret || fds[0] < 0 || adopt_rtnl(job_rth, fds[0])) {
 		pt_error("job namespace \"%s\": %s failed: %s", name,

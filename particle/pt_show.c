@@ -29,15 +29,64 @@ static void print_pool(const char *name, const struct pt_pool *p, __u32 count)
 	close_json_object();
 }
 
+/* Why a job is not whole (see pt_lock.c), or NULL. */
+static const char *job_damage(const struct pt_found *f)
+{
+	if (f->damaged)
+		return f->damaged;
+	switch (pt_netns_state(f->job.name, NULL)) {
+	case PT_NS_MOUNTED:
+		return NULL;
+	case PT_NS_NONE:
+		return "namespace missing";
+	default:
+		return "namespace not mounted";
+	}
+}
+
+/* A job of which only a name and a port can be trusted. */
+static void print_damaged(const char *name, const char *damage,
+			  const struct pt_found *f)
+{
+	char netns[PATH_MAX];
+
+	snprintf(netns, sizeof(netns), "%s/%s", NETNS_RUN_DIR, name);
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "job", "%s", name[0] ? name : "?");
+	if (name[0])
+		print_string(PRINT_JSON, "netns", NULL, netns);
+	print_string(PRINT_ANY, "damaged", " damaged \"%s\"", damage);
+	if (f) {
+		print_string(PRINT_ANY, "bridge", " bridge %s", f->job.bridge);
+		print_string(PRINT_ANY, "port", " port %s", f->job.port);
+	}
+	print_nl();
+	close_json_object();
+}
+
+static void print_orphan(const char *name, void *arg)
+{
+	const char *only = arg;
+
+	if (!only || strcmp(only, name) == 0)
+		print_damaged(name, "namespace not mounted (add interrupted)",
+			      NULL);
+}
+
 static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 {
 	const struct pt_job *job = &f->job;
+	const char *damage = job_damage(f);
 	char netns[PATH_MAX], buf[64];
 	__u8 mac[ETH_ALEN] = {};
 	__u32 mtu = f->port_mtu;
 	bool have_mac;
 	int i;
 
+	if (!job->count || !job->npools) {
+		print_damaged(job->name, damage, f);
+		return;
+	}
 	have_mac = pt_peer_info(&rth, f, mac, &mtu) == 0;
 	snprintf(netns, sizeof(netns), "%s/%s", NETNS_RUN_DIR, job->name);
 
@@ -69,6 +118,8 @@ static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 	/* last, so that parsers of the fields before it keep working */
 	print_uint(PRINT_ANY, "functions", " functions %u",
 		   pt_cgroup_functions(cg, job));
+	if (damage)
+		print_string(PRINT_ANY, "damaged", " damaged \"%s\"", damage);
 	print_nl();
 	close_json_object();
 }
@@ -79,6 +130,7 @@ int pt_do_show(int argc, char **argv)
 	struct pt_cgroot cg;
 	const char *only = NULL;
 	unsigned int i;
+	bool ours;
 	int err;
 
 	if (argc > 0) {
@@ -97,7 +149,8 @@ int pt_do_show(int argc, char **argv)
 	err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
-	if (only && !pt_found_lookup(&jobs, only)) {
+	if (only && !pt_found_lookup(&jobs, only) &&
+	    !(pt_netns_state(only, &ours) == PT_NS_ORPHAN && ours)) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 only, only);
 		pt_found_list_free(&jobs);
@@ -110,6 +163,7 @@ int pt_do_show(int argc, char **argv)
 	for (i = 0; i < jobs.n; i++)
 		if (!only || strcmp(jobs.v[i].job.name, only) == 0)
 			print_job(&jobs.v[i], &cg);
+	pt_netns_orphans(&jobs, print_orphan, (void *)only);
 	delete_json_obj();
 	pt_cgroup_close(&cg);
 	pt_found_list_free(&jobs);
@@ -148,6 +202,12 @@ int pt_do_slots(int argc, char **argv)
 		return -1;
 	}
 	job = &f->job;
+	if (!job->count || !job->npools) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" is damaged (%s): remove it with \"ip particle del %s\"",
+			 argv[0], argv[0], f->damaged, argv[0]);
+		pt_found_list_free(&jobs);
+		return -1;
+	}
 
 	new_json_obj(json);
 	for (k = 0; k < job->count; k++) {

@@ -23,6 +23,7 @@
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
 #   fns      7. functions under the slot guard (issue   fig7.md
 #               11, fns.sh): exec vs ip netns exec + unshare
+#   conc     many processes at once (issue 10, --only conc): conc.sh
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
 #               addrs 10,000, user/sys CPU of the add, and the kernel's own
 #               batch insert of 10,000 such addresses (stock ip -batch)
@@ -942,6 +943,7 @@ probe_particle
 want sweep && fig_sweep
 want phases && fig_phases
 want pools && fig_pools
+want conc && bgrun "$HERE/conc.sh" --out "$OUT" $([ "$MODE" = quick ] && echo --rounds 20 --reps 3 --loops 5)	# issue 10
 # quick must stay under 5 minutes: on a machine so busy that the sweep used
 # most of that, the jobs shrink (and say so)
 if [ "$MODE" = quick ] && [ $((SECONDS - T_START)) -gt 190 ] && [ "$FNS" -gt 25 ]; then
@@ -967,6 +969,7 @@ echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 "$PERL" "$HERE/report.pl" "$OUT" || die "report failed"
 [ -f "$OUT/goals-fns.txt" ] && cat "$OUT/goals-fns.txt" >>"$OUT/goals.txt" &&
 	cat "$OUT/fig7.md" "$OUT/goals-fns.txt" >>"$OUT/summary.md"
+[ -f "$OUT/goals-conc.txt" ] && cat "$OUT/goals-conc.txt" >> "$OUT/goals.txt"	# --only conc
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"
 if [ "$PUBLISH" = 1 ]; then
 	cp "$OUT/README-figures.md" "$HERE/README-figures.md"
