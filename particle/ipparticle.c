@@ -18,7 +18,10 @@ static void usage(FILE *fp)
 		"Usage: ip particle add JOB vtep DEV count N [ pool ADDR/PLEN ]\n"
 		"                       [ mode { addrs | anyip } ] [ bridge BR ]\n"
 		"                       [ mac LLADDR ] [ mtu MTU ] [ gateway ADDR ]\n"
-		"       ip particle set JOB count N\n"
+		"                       [ rate RATE ] [ slot-rate RATE ] [ slot-ceil RATE ]\n"
+		"                       [ counters { on | off } ]\n"
+		"       ip particle set JOB { count N | rate RATE | slot-rate RATE |\n"
+		"                             slot-ceil RATE | counters { on | off } } ...\n"
 		"       ip particle del JOB\n"
 		"       ip particle flush\n"
 		"       ip particle show [ JOB ]\n"
@@ -26,7 +29,9 @@ static void usage(FILE *fp)
 		"       ip particle exec JOB slot K CMD [ ARG ... ]\n"
 		"       ip particle guard JOB slot K { pid PID | cgroup PATH }\n"
 		"       ip particle help\n"
-		"pool may be given twice, once per address family (dual stack).\n");
+		"pool may be given twice, once per address family (dual stack).\n"
+		"RATE as tc writes it (100mbit, 1gbit, 12500kbps) or none; ip -s particle\n"
+		"slots JOB prints per-slot counters, ip -s particle show the job's totals.\n");
 }
 
 void pt_error(const char *fmt, ...)

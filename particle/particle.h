@@ -43,6 +43,15 @@ enum pt_mode {
 	PT_MODE_ANYIP,
 };
 
+/* Per-slot rates (bytes per second, 0: none) and counters (issue 12). */
+#define PT_TC_SLOTS_MAX		65534U	/* class minors 1..N, 0xffff the job's */
+struct pt_limits {
+	__u64 rate;		/* the whole job */
+	__u64 slot_rate;	/* each slot's guarantee */
+	__u64 slot_ceil;	/* each slot's maximum */
+	bool counters;		/* per-slot classes even without limits */
+};
+
 /* Everything that describes a job: parsed from the command line by add,
  * or read back from the port's ifalias record by every other verb. */
 struct pt_job {
@@ -60,6 +69,7 @@ struct pt_job {
 	bool has_mac;
 	__u8 mac[ETH_ALEN];
 	__u32 mtu;		/* 0: the vtep's */
+	struct pt_limits lim;
 };
 
 /* A job found in the vtep namespace: its record plus kernel facts. */
@@ -143,6 +153,7 @@ int pt_record_parse(const char *alias, struct pt_job *job);
 int pt_parse_add(int argc, char **argv, struct pt_job *job);
 int pt_parse_count(const char *arg, __u32 *count);
 int pt_check_count(const struct pt_job *job, __u32 count);
+int pt_parse_limit(const char *kw, const char *arg, struct pt_limits *l);
 
 /* pt_nlbatch.c: many requests, one write, answers read together */
 struct pt_batch {
@@ -255,6 +266,25 @@ int pt_do_del(int argc, char **argv);
 int pt_do_flush(int argc, char **argv);
 int pt_do_show(int argc, char **argv);
 int pt_do_slots(int argc, char **argv);
+
+/* pt_tc.c, pt_slotbpf.c: per-slot rates and counters */
+struct pt_slot_counters;
+bool pt_limits_on(const struct pt_limits *l);
+int pt_rate_parse(const char *kw, const char *arg, __u64 *rate);
+int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg);
+int pt_limits_format(const struct pt_limits *l, char *buf, size_t len);
+int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l);
+int pt_tc_apply(struct rtnl_handle *job_rth, int eth0, int port,
+		const struct pt_job *old, const struct pt_job *new,
+		const char *what);
+int pt_slot_counters_read(const struct pt_found *f,
+			  struct pt_slot_counters **out);
+void pt_slot_counters_free(struct pt_slot_counters *c);
+void pt_slot_counters_print(const struct pt_slot_counters *c, __u32 slot);
+void pt_limits_print(const struct pt_limits *l);
+void pt_job_totals_print(const struct pt_found *f);
+int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
+		      char *log, size_t loglen);
 
 /* ipparticle.c */
 int pt_need_root(const char *verb);

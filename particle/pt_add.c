@@ -29,10 +29,10 @@ struct pt_plan {
 	__u32 mtu;
 };
 
-enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_MAX };
+enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_LIMITS, PH_MAX };
 
 static const char *const phase_names[PH_MAX] = {
-	"lookup", "netns", "link", "pool",
+	"lookup", "netns", "link", "pool", "limits",
 };
 
 struct pt_clock {
@@ -63,6 +63,9 @@ static void print_phases(const struct pt_job *job, const struct pt_clock *c,
 	open_json_object("phases");
 	for (i = 0; i < PH_MAX; i++) {
 		char fmt[32];
+
+		if (i == PH_LIMITS && !pt_limits_on(&job->lim))
+			continue;
 
 		snprintf(fmt, sizeof(fmt), " %s %%lluus", phase_names[i]);
 		print_lluint(PRINT_ANY, phase_names[i], fmt, c->us[i]);
@@ -452,6 +455,26 @@ static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
 	return err;
 }
 
+/* Per-slot rates and counters on both ends (pt_tc.c); undo: none left. */
+static int add_limits(struct pt_plan *plan, struct rtnl_handle *job_rth,
+		      bool undo)
+{
+	const struct pt_job *job = plan->job;
+	char what[128];
+	int eth0, port;
+
+	if (!pt_limits_on(&job->lim))
+		return 0;	/* nothing asked of the kernel */
+	eth0 = pt_ifindex_in(job_rth, PT_JOB_IFNAME);
+	port = pt_ifindex_in(&rth, job->port);
+	if (eth0 < 0 || port < 0)
+		return undo ? 0 : -2;
+	if (undo)
+		return pt_tc_apply(job_rth, eth0, port, job, NULL, NULL);
+	snprintf(what, sizeof(what), "job \"%s\"", job->name);
+	return pt_tc_apply(job_rth, eth0, port, NULL, job, what);
+}
+
 static int add_bridge(struct pt_plan *plan)
 {
 	const struct pt_job *job = plan->job;
@@ -503,6 +526,7 @@ int pt_do_add(int argc, char **argv)
 	struct pt_clock clk = {};
 	struct pt_lock lk = { .fd = -1 };
 	bool port_made = false, netns_named = false, bridge_kept = false;
+	bool limits_made = false;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &clk.last);
@@ -564,6 +588,12 @@ int pt_do_add(int argc, char **argv)
 	if (err)
 		goto undo;
 	pt_fault("add:pool");
+	clock_mark(&clk, PH_POOL);
+	err = add_limits(&plan, &ns.rth, false);
+	if (err)
+		goto undo;
+	limits_made = true;
+	clock_mark(&clk, PH_LIMITS);
 	err = add_record_whole(&job);
 	if (err)
 		goto undo;
@@ -576,6 +606,8 @@ int pt_do_add(int argc, char **argv)
 	return 0;
 
 undo:
+	if (limits_made)
+		add_limits(&plan, &ns.rth, true);
 	/* name first, port last: a crash in between leaves a port whose
 	 * record del and flush find */
 	if (netns_named)

@@ -272,39 +272,110 @@ static int resize(struct rtnl_handle *job_rth, const struct pt_job *job,
 	return err;
 }
 
-/* Grow or shrink a live pool; slots that stay are not touched. */
+/* set's keywords; an abbreviation must be at least minlen long */
+static const struct {
+	const char *name;
+	size_t minlen;
+} set_kws[] = {
+	{ "count", 1 }, { "rate", 1 }, { "slot-rate", 6 }, { "slot-ceil", 6 },
+	{ "counters", 6 },
+};
+
+static int set_keyword(const char *arg)
+{
+	size_t len = strlen(arg);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(set_kws); i++)
+		if (len >= set_kws[i].minlen && len <= strlen(set_kws[i].name) &&
+		    strncmp(arg, set_kws[i].name, len) == 0)
+			return i;
+	return -1;
+}
+
+#define SET_USAGE "ip particle set JOB KEYWORD VALUE [ KEYWORD VALUE ]..., KEYWORD one of count, rate, slot-rate, slot-ceil, counters"
+
+/* What set changes: count (0: unchanged) and the limits given. */
+struct set_args {
+	__u32 count;
+	const char *count_arg;
+	unsigned int seen;	/* bit i: set_kws[i] given */
+	struct pt_limits lim;	/* the values of those given */
+};
+
+static int parse_set(int argc, char **argv, struct set_args *sa)
+{
+	int i, kw;
+
+	memset(sa, 0, sizeof(*sa));
+	if (argc < 1) {
+		pt_error("missing JOB: " SET_USAGE);
+		return -1;
+	}
+	if (argc < 2) {
+		pt_error("missing what to change: " SET_USAGE);
+		return -1;
+	}
+	for (i = 1; i < argc; i += 2) {
+		kw = set_keyword(argv[i]);
+		if (kw < 0) {
+			pt_error("unknown keyword \"%s\": set takes count, rate, slot-rate, slot-ceil or counters",
+				 argv[i]);
+			return -1;
+		}
+		if (sa->seen & (1U << kw)) {
+			pt_error("keyword \"%s\" given twice", set_kws[kw].name);
+			return -1;
+		}
+		sa->seen |= 1U << kw;
+		if (i + 1 >= argc) {
+			pt_error("keyword \"%s\" needs a value", set_kws[kw].name);
+			return -1;
+		}
+		if (kw == 0) {
+			if (pt_parse_count(argv[i + 1], &sa->count))
+				return -1;
+			sa->count_arg = argv[i + 1];
+		} else if (pt_parse_limit(set_kws[kw].name, argv[i + 1],
+					  &sa->lim)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void set_limits(const struct set_args *sa, struct pt_limits *l)
+{
+	if (sa->seen & (1U << 1))
+		l->rate = sa->lim.rate;
+	if (sa->seen & (1U << 2))
+		l->slot_rate = sa->lim.slot_rate;
+	if (sa->seen & (1U << 3))
+		l->slot_ceil = sa->lim.slot_ceil;
+	if (sa->seen & (1U << 4))
+		l->counters = sa->lim.counters;
+}
+
+/*
+ * Grow or shrink a live pool, change its limits; slots that stay keep
+ * their addresses and classes (a change of limits changes the classes in
+ * place).  Order: new addresses, limits, removed addresses, record; each
+ * step undone if a later one fails.
+ */
 int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
 	struct pt_lock lk = { .fd = -1 };
 	struct pt_found_list jobs;
 	const struct pt_found *f;
-	struct pt_job job;
-	char what[128];
+	struct set_args sa;
+	struct pt_job job, want, mark;
+	char what[128], record[256];
+	bool tc_change, tc_done = false;
 	__u32 count, old;
-	int ifindex, err;
+	int ifindex = -1, err;
 
-	if (argc < 1) {
-		pt_error("missing JOB: ip particle set JOB count N");
-		return -1;
-	}
-	if (argc < 2) {
-		pt_error("missing \"count N\": ip particle set JOB count N");
-		return -1;
-	}
-	if (matches(argv[1], "count")) {
-		pt_error("unknown keyword \"%s\": set takes only count", argv[1]);
-		return -1;
-	}
-	if (argc < 3) {
-		pt_error("keyword \"count\" needs a value");
-		return -1;
-	}
-	if (argc > 3) {
-		pt_error("unknown keyword \"%s\": set takes only count", argv[3]);
-		return -1;
-	}
-	if (pt_parse_count(argv[2], &count))
+	if (parse_set(argc, argv, &sa))
 		return -1;
 	if (pt_need_root("set"))
 		return -1;
@@ -317,8 +388,19 @@ int pt_do_set(int argc, char **argv)
 		err = -1;
 		goto out;
 	}
-	err = pt_check_count(&f->job, count);
-	if (err || count == f->job.count)
+	/* everything that needs no other job is checked first */
+	want = f->job;
+	count = sa.count ? sa.count : want.count;
+	want.count = count;
+	set_limits(&sa, &want.lim);
+	err = pt_check_count(&want, count) ?:
+	      pt_limits_check(&want, count, sa.count_arg);
+	if (!err && pt_record_format(&want, record, sizeof(record))) {
+		pt_error("job \"%s\": its record with these limits does not fit in an ifalias (255 bytes)",
+			 want.name);
+		err = -1;
+	}
+	if (err)
 		goto out;
 	if (count > f->job.count) {
 		struct pt_taken brs;
@@ -339,23 +421,33 @@ int pt_do_set(int argc, char **argv)
 			err = -1;
 			goto out;
 		}
-		job = f->job;
-		err = pt_taken_load(&rth, f->master_ifindex, job.bridge, &brs) ?:
-		      pt_pools_check(&job, count, &jobs, f->master_ifindex, &brs,
-				     argv[2]);
-		job.count = count;	/* the record reserves the new range */
-	} else {
-		job = f->job;		/* and keeps the old one until done */
+		err = pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
+				    &brs) ?:
+		      pt_pools_check(&f->job, count, &jobs, f->master_ifindex,
+				     &brs, sa.count_arg);
+		if (err)
+			goto out;
 	}
-	old = f->job.count;
-	if (!err)
-		err = set_record(f, &job, "set");
+	job = f->job;
+	old = job.count;
+	want = job;
+	want.count = count;
+	set_limits(&sa, &want.lim);
+	tc_change = memcmp(&want.lim, &job.lim, sizeof(job.lim)) ||
+		    (pt_limits_on(&want.lim) && count != old);
+	if (count == old && !tc_change)
+		goto out;
+
+	/* the busy record reserves the larger range until done */
+	mark = job;
+	if (count > old)
+		mark.count = count;
+	err = set_record(f, &mark, "set");
 	pt_unlock(&lk);
 	if (err)
 		goto out;
 	pt_fault("set:record");
 
-	job.count = old;
 	err = pt_netns_open_rtnl(job.name, &job_rth);
 	if (err)
 		goto restore;
@@ -367,29 +459,46 @@ int pt_do_set(int argc, char **argv)
 		goto close;
 	}
 	pt_rtnl_grow_buffers(&job_rth);
-	err = resize(&job_rth, &job, ifindex, old, count, what);
-	if (!err) {
-		pt_fault("set:resize");
-		job.count = count;
-		err = set_record(f, &job, NULL);
-		/* keep kernel and record in agreement (quietly, best effort) */
+	/* new addresses, the limits (classes changed in place), removed
+	 * addresses, the record; each undone if a later one fails */
+	if (count > old) {
+		err = resize(&job_rth, &job, ifindex, old, count, what);
 		if (err)
-			resize(&job_rth, &job, ifindex, count, old, NULL);
-		else if (count < old)
-			pt_cgroup_tidy(&job, count);	/* empty groups of gone slots */
-		if (!err)
-			pt_fault("set:done");
-	} else if (count > old) {
-		/* undo the part of a grow that went in */
-		resize(&job_rth, &job, ifindex, count, old, NULL);
+			goto undo;
 	}
+	if (tc_change) {
+		err = pt_tc_apply(&job_rth, ifindex, f->port_ifindex, &job,
+				  &want, what);
+		if (err)
+			goto undo;
+		tc_done = true;
+	}
+	if (count < old) {
+		err = resize(&job_rth, &job, ifindex, old, count, what);
+		if (err)
+			goto undo;
+	}
+	pt_fault("set:resize");
+	err = set_record(f, &want, NULL);
+	if (!err) {
+		if (count < old)	/* empty groups of gone slots */
+			pt_cgroup_tidy(&job, count);
+		pt_fault("set:done");
+		goto close;
+	}
+	pt_error("%s: the kernel refused its new record", what);
+undo:
+	/* best effort, quietly: kernel and record back in agreement */
+	if (tc_done)
+		pt_tc_apply(&job_rth, ifindex, f->port_ifindex, &want, &job,
+			    NULL);
+	if (count != old)
+		resize(&job_rth, &job, ifindex, count, old, NULL);
 close:
 	rtnl_close(&job_rth);
 restore:
-	if (err) {
-		job.count = old;
+	if (err)
 		set_record(f, &job, NULL);
-	}
 out:
 	pt_unlock(&lk);
 	pt_found_list_free(&jobs);

@@ -164,6 +164,26 @@ static void describe(const struct nlmsghdr *n, char *buf, size_t len)
 			 "configuring", a);
 		return;
 	}
+	case RTM_NEWQDISC:
+	case RTM_DELQDISC:
+	case RTM_NEWTCLASS:
+	case RTM_DELTCLASS:
+	case RTM_NEWTFILTER: {
+		const struct tcmsg *t = NLMSG_DATA(n);
+
+		snprintf(buf, len, "%s %s %x:%x on device #%d",
+			 n->nlmsg_type == RTM_DELQDISC ||
+			 n->nlmsg_type == RTM_DELTCLASS ? "removing" :
+			 (n->nlmsg_flags & NLM_F_CREATE) ? "adding" : "changing",
+			 n->nlmsg_type == RTM_NEWTFILTER ? "filter on" :
+			 n->nlmsg_type == RTM_NEWQDISC ||
+			 n->nlmsg_type == RTM_DELQDISC ? "qdisc" : "class",
+			 n->nlmsg_type == RTM_NEWTFILTER ? t->tcm_parent >> 16 :
+			 t->tcm_handle >> 16,
+			 n->nlmsg_type == RTM_NEWTFILTER ? 0 :
+			 t->tcm_handle & 0xffff, t->tcm_ifindex);
+		return;
+	}
 	}
 	snprintf(buf, len, "request type %u", n->nlmsg_type);
 }

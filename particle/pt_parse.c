@@ -15,7 +15,7 @@
 /* add's keywords; an abbreviation must be at least minlen long. */
 enum pt_kw {
 	KW_VTEP, KW_COUNT, KW_POOL, KW_MODE, KW_BRIDGE, KW_MAC, KW_MTU,
-	KW_GATEWAY, KW_MAX
+	KW_GATEWAY, KW_RATE, KW_SLOT_RATE, KW_SLOT_CEIL, KW_COUNTERS, KW_MAX
 };
 
 static const struct {
@@ -30,6 +30,10 @@ static const struct {
 	[KW_MAC]	= { "mac", 2 },
 	[KW_MTU]	= { "mtu", 2 },
 	[KW_GATEWAY]	= { "gateway", 1 },
+	[KW_RATE]	= { "rate", 1 },
+	[KW_SLOT_RATE]	= { "slot-rate", 6 },
+	[KW_SLOT_CEIL]	= { "slot-ceil", 6 },
+	[KW_COUNTERS]	= { "counters", 6 },
 };
 
 static int keyword(const char *arg)
@@ -107,6 +111,23 @@ static int parse_mac(const char *arg, __u8 *mac)
 	return 0;
 }
 
+/* rate, slot-rate, slot-ceil RATE|none and counters on|off (add and set) */
+int pt_parse_limit(const char *kw, const char *arg, struct pt_limits *l)
+{
+	if (strcmp(kw, "counters") == 0) {
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			pt_error("argument \"%s\" is wrong: counters must be on or off",
+				 arg);
+			return -1;
+		}
+		l->counters = strcmp(arg, "on") == 0;
+		return 0;
+	}
+	return pt_rate_parse(kw, arg, strcmp(kw, "rate") == 0 ? &l->rate :
+			     strcmp(kw, "slot-rate") == 0 ? &l->slot_rate :
+			     &l->slot_ceil);
+}
+
 static int parse_value(int kw, const char *arg, struct pt_job *job)
 {
 	switch (kw) {
@@ -182,6 +203,11 @@ static int parse_value(int kw, const char *arg, struct pt_job *job)
 		}
 		job->has_gateway = true;
 		return 0;
+	case KW_RATE:
+	case KW_SLOT_RATE:
+	case KW_SLOT_CEIL:
+	case KW_COUNTERS:
+		return pt_parse_limit(keywords[kw].name, arg, &job->lim);
 	}
 	return -1;
 }
@@ -208,7 +234,7 @@ int pt_parse_add(int argc, char **argv, struct pt_job *job)
 		int kw = keyword(*argv);
 
 		if (kw < 0) {
-			pt_error("unknown keyword \"%s\": expected vtep, count, pool, mode, bridge, mac, mtu or gateway",
+			pt_error("unknown keyword \"%s\": expected vtep, count, pool, mode, bridge, mac, mtu, gateway, rate, slot-rate, slot-ceil or counters",
 				 *argv);
 			return -1;
 		}
@@ -235,5 +261,6 @@ int pt_parse_add(int argc, char **argv, struct pt_job *job)
 		pt_error("missing \"count N\": how many function slots");
 		return -1;
 	}
-	return pt_check_count(job, job->count);
+	return pt_check_count(job, job->count) ?:
+	       pt_limits_check(job, job->count, NULL);
 }

@@ -3,6 +3,7 @@
  * The job's record lives in the kernel, as the ifalias of its port:
  *
  *   particle:1 job=JOB vtep=DEV mode=addrs count=N pool=A/P [pool=A/P] [gw=A]
+ *	[rate=B] [srate=B] [sceil=B] [acct=1]	(limits in bytes/s, pt_tc.c)
  *
  * so that no daemon or state file is needed and show can rebuild a job
  * from what the kernel holds.
@@ -116,8 +117,9 @@ int pt_record_format(const struct pt_job *job, char *buf, size_t len)
 					    sizeof(a)));
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
+		off += n;
 	}
-	return 0;
+	return pt_limits_format(&job->lim, buf + off, len - off);
 }
 
 /* Returns 0 for a well-formed record, -1 for anything else. */
@@ -188,6 +190,8 @@ int pt_record_parse(const char *alias, struct pt_job *job)
 					      &job->gateway))
 				return -1;
 			job->has_gateway = true;
+		} else if (pt_limits_parse_kv(tok, val, &job->lim) < 0) {
+			return -1;
 		}
 		/* unknown keys: written by a newer version, ignore */
 	}

@@ -115,11 +115,14 @@ static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 		print_string(PRINT_ANY, "gateway", " gateway %s",
 			     pt_addr_format(job->gw_family, &job->gateway, buf,
 					    sizeof(buf)));
+	pt_limits_print(&job->lim);
 	/* last, so that parsers of the fields before it keep working */
 	print_uint(PRINT_ANY, "functions", " functions %u",
 		   pt_cgroup_functions(cg, job));
 	if (damage)
 		print_string(PRINT_ANY, "damaged", " damaged \"%s\"", damage);
+	else if (show_stats)
+		pt_job_totals_print(f);
 	print_nl();
 	close_json_object();
 }
@@ -172,6 +175,7 @@ int pt_do_show(int argc, char **argv)
 
 int pt_do_slots(int argc, char **argv)
 {
+	struct pt_slot_counters *ctr = NULL;
 	struct pt_found_list jobs;
 	const struct pt_found *f;
 	const struct pt_job *job;
@@ -208,6 +212,17 @@ int pt_do_slots(int argc, char **argv)
 		pt_found_list_free(&jobs);
 		return -1;
 	}
+	if (show_stats) {
+		err = pt_slot_counters_read(f, &ctr);
+		if (err) {
+			pt_found_list_free(&jobs);
+			return err;
+		}
+		if (!ctr)
+			fprintf(stderr,
+				"Job \"%s\" has no per-slot counters: \"ip particle set %s counters on\" turns them on.\n",
+				job->name, job->name);
+	}
 
 	new_json_obj(json);
 	for (k = 0; k < job->count; k++) {
@@ -223,10 +238,13 @@ int pt_do_slots(int argc, char **argv)
 				     job->pools[i].family == AF_INET6 ?
 				     "address6" : "address", " %s", a);
 		}
+		if (ctr)
+			pt_slot_counters_print(ctr, k);
 		print_nl();
 		close_json_object();
 	}
 	delete_json_obj();
+	pt_slot_counters_free(ctr);
 	pt_found_list_free(&jobs);
 	return 0;
 }

@@ -11,7 +11,7 @@ for group in "$@"; do
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
 			runc busybox-static bpftool
 			valgrind util-linux procps jq kmod man-db groff-base
-			bash-completion" ;;
+			bash-completion iperf3 bpftool" ;;
 	# bench: perl for Time::HiRes (perl-base lacks it; pbrun.pl needs it)
 	bench)	pkgs="$pkgs iproute2 containernetworking-plugins gnuplot-nox
 			iperf3 socat jq util-linux procps perl" ;;

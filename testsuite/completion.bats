@@ -108,21 +108,21 @@ compline() {
 	comp "$STUB" particle add ""
 	assert_equal "$REPLY" ""
 	comp "$STUB" particle add job1 ""
-	assert_equal "$REPLY" "bridge count gateway mac mode mtu pool vtep"
+	assert_equal "$REPLY" "bridge count counters gateway mac mode mtu pool rate slot-ceil slot-rate vtep"
 	comp "$STUB" particle add job1 m
 	assert_equal "$REPLY" "mac mode mtu"
 	comp "$STUB" particle add job1 vtep vxlan100 count 4 ""
-	assert_equal "$REPLY" "bridge gateway mac mode mtu pool"
+	assert_equal "$REPLY" "bridge counters gateway mac mode mtu pool rate slot-ceil slot-rate"
 	# abbreviations count as given
 	comp "$STUB" particle add job1 v vxlan100 co 4 mo anyip ""
-	assert_equal "$REPLY" "bridge gateway mac mtu pool"
+	assert_equal "$REPLY" "bridge counters gateway mac mtu pool rate slot-ceil slot-rate"
 }
 
 @test "completion: pool is offered until it was given twice" {
 	comp "$STUB" particle add job1 pool 10.0.0.2/16 count 4 ""
-	assert_equal "$REPLY" "bridge gateway mac mode mtu pool vtep"
+	assert_equal "$REPLY" "bridge counters gateway mac mode mtu pool rate slot-ceil slot-rate vtep"
 	comp "$STUB" particle add job1 pool 10.0.0.2/16 count 4 pool fd00::2/64 ""
-	assert_equal "$REPLY" "bridge gateway mac mode mtu vtep"
+	assert_equal "$REPLY" "bridge counters gateway mac mode mtu rate slot-ceil slot-rate vtep"
 }
 
 @test "completion: mode values" {
@@ -174,7 +174,7 @@ compline() {
 	comp "$STUB" particle slots b
 	assert_equal "$REPLY" "beta.2"
 	comp "$STUB" particle set alpha ""
-	assert_equal "$REPLY" "count"
+	assert_equal "$REPLY" "count counters rate slot-ceil slot-rate"
 	comp "$STUB" particle set alpha count ""
 	assert_equal "$REPLY" ""
 	comp "$STUB" particle del alpha ""
@@ -193,7 +193,7 @@ compline() {
 	compline "$STUB particle add j1 pool fd00::2/64 mode "
 	assert_equal "$REPLY" "addrs anyip"
 	compline "$STUB particle add j1 gateway fd00::1 pool 10.1.0.2/16 pool fd00::2/64 "
-	assert_equal "$REPLY" "bridge count mac mode mtu vtep"
+	assert_equal "$REPLY" "bridge count counters mac mode mtu rate slot-ceil slot-rate vtep"
 	# the value being typed has a ':': nothing to offer
 	compline "$STUB particle add j1 pool fd00:"
 	assert_equal "$REPLY" ""

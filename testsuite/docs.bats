@@ -58,7 +58,7 @@ keywords_by_verb() {
 				}
 				t = w[k]
 				gsub(/[][{}|]/, "", t)
-				if (verb != "" && t ~ /^[a-z][a-z0-9]*$/)
+				if (verb != "" && t ~ /^[a-z][a-z0-9-]*$/)
 					kws = kws " " t
 			}
 			flush()
@@ -103,7 +103,7 @@ add_keywords() {
 		END {
 			for (k = 1; k <= n; k++) if (w[k] == "add") break
 			for (k++; k <= n && w[k] != "ip"; k++)
-				if (w[k] ~ /^[a-z]+$/ &&
+				if (w[k] ~ /^[a-z][a-z-]*$/ &&
 				    (w[k + 1] == "{" || w[k + 1] ~ /^[A-Z]/))
 					print w[k]
 		}'
@@ -124,7 +124,7 @@ mode_values() {
 @test "docs: help's add keywords are the spec's" {
 	need_help
 	got=$(add_keywords | sort | tr '\n' ' ')
-	assert_equal "$got" "bridge count gateway mac mode mtu pool vtep "
+	assert_equal "$got" "bridge count counters gateway mac mode mtu pool rate slot-ceil slot-rate vtep "
 	got=$(mode_values | sort | tr '\n' ' ')
 	assert_equal "$got" "addrs anyip "
 }
