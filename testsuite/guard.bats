@@ -175,7 +175,7 @@ fn() {
 	pt_bg timeout 60 "$STOCK_IP" netns exec "$JA" sh -c \
 		"echo \$\$ >'$fifo.pid'; read x <'$fifo'; exec socat TCP-LISTEN:8080,fork SYSTEM:'echo guarded'"
 	for _ in $(seq 50); do
-		pid=$(cat "$fifo.pid" 2>/dev/null)
+		pid=$(cat "$fifo.pid" 2>/dev/null || true)
 		[ -n "$pid" ] && break
 		sleep 0.1
 	done
