@@ -7,6 +7,8 @@
 
 IPROUTE2_VERSION := 6.1.0
 IPROUTE2_DEBIAN_VERSION := 6.1.0-3
+# ./configure --iproute2-src=PATH remembers PATH here
+-include build/config.mk
 IPROUTE2_SRC ?=
 
 TOP := $(CURDIR)
@@ -15,6 +17,7 @@ SRC := $(BUILD)/iproute2-$(IPROUTE2_VERSION)
 IP := $(SRC)/ip/ip
 ORIG_TARBALL := $(BUILD)/src/iproute2_$(IPROUTE2_VERSION).orig.tar.xz
 
+DEPS_FOUND := $(BUILD)/.deps-found
 PATCHES := $(shell cat patches/series)
 PARTICLE_FILES := $(wildcard particle/*.c particle/*.h) particle/particle.mk
 MAN_PAGE := man/man8/ip-particle.8
@@ -22,24 +25,34 @@ MAN_PAGE := man/man8/ip-particle.8
 export NETNS_RUN_DIR := /run/netns
 
 .PHONY: all deps demo check check-valgrind check-package bench bench-full \
-	bench-evpn deb install clean distclean help
+	bench-evpn deb install clean distclean help FORCE check-upstream
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/.built
 
 help:
 	@echo "make              build build/iproute2-$(IPROUTE2_VERSION)/ip/ip (patched)"
+	@echo "./configure       check what the build needs (--install-deps, --iproute2-src=)"
 	@echo "make demo         install deps, build, run the two-node demo (root)"
 	@echo "make check        install deps, build, run testsuite/ (root)"
 	@echo "make check-valgrind  the add/del/show tests under valgrind"
+	@echo "make check-upstream  iproute2's own testsuite: patched vs unpatched build"
 	@echo "make bench        quick benchmark (root); bench-full: full sweep"
 	@echo "make install      install like upstream (DESTDIR, PREFIX honoured)"
 
 deps:
 	@scripts/deps.sh build
 
+# ./configure's checks, first of all: stop at once, naming the Debian
+# packages, when something the build needs is missing.  What they found is
+# in $(DEPS_FOUND), rewritten only when it changes, so that installing a
+# library later re-runs configure.
+$(DEPS_FOUND): FORCE
+	@mkdir -p $(BUILD)
+	@IPROUTE2_SRC="$(IPROUTE2_SRC)" ./configure --check=$@
+
 ifeq ($(IPROUTE2_SRC),)
-$(ORIG_TARBALL): upstream/iproute2.sha256 scripts/fetch-upstream.sh
+$(ORIG_TARBALL): upstream/iproute2.sha256 scripts/fetch-upstream.sh | $(DEPS_FOUND)
 	@mkdir -p $(BUILD)/src
 	scripts/fetch-upstream.sh $(BUILD) $(IPROUTE2_DEBIAN_VERSION) \
 		$(TOP)/upstream/iproute2.sha256
@@ -50,7 +63,8 @@ UPSTREAM := $(IPROUTE2_SRC)
 endif
 
 # Unpack a fresh tree, link our sources in, apply patches/ in series order.
-$(BUILD)/.patched: $(UPSTREAM) patches/series $(addprefix patches/,$(PATCHES))
+$(BUILD)/.patched: $(UPSTREAM) patches/series $(addprefix patches/,$(PATCHES)) \
+		| $(DEPS_FOUND)
 	rm -rf $(SRC) $(BUILD)/.configured $(BUILD)/.built
 	mkdir -p $(SRC)
 	if [ -d "$(UPSTREAM)" ]; then \
@@ -65,8 +79,9 @@ $(BUILD)/.patched: $(UPSTREAM) patches/series $(addprefix patches/,$(PATCHES))
 	done
 	touch $@
 
-$(BUILD)/.configured: $(BUILD)/.patched
-	cd $(SRC) && ./configure --prefix=/usr > $(BUILD)/configure.log
+# ./configure runs upstream's and fails unless it found libmnl, libelf, libbpf.
+$(BUILD)/.configured: $(BUILD)/.patched $(DEPS_FOUND) configure
+	IPROUTE2_SRC="$(IPROUTE2_SRC)" ./configure --tree=$(SRC)
 	touch $@
 
 $(BUILD)/.built: $(BUILD)/.configured $(PARTICLE_FILES) $(MAN_PAGE)
@@ -78,8 +93,10 @@ demo: deps
 	$(MAKE) all
 	particle/demo.sh $(IP)
 
+# lab: FRR and python3 for testsuite/evpn.bats (its lab starts its own FRR
+# daemons inside the lab's namespaces)
 check: deps
-	@scripts/deps.sh test
+	@scripts/deps.sh test lab
 	$(MAKE) all
 	IP=$(IP) bats --print-output-on-failure testsuite/
 
@@ -106,15 +123,38 @@ bench-evpn: deps
 	$(MAKE) all
 	IP=$(IP) particle/lab/bench.sh
 
+# iproute2's own testsuite (make alltests) against our build and an
+# unpatched build of the same source, side by side; fails on any test whose
+# result differs (scripts/check-upstream.sh, TAP output).
+UNPATCHED := $(BUILD)/unpatched/iproute2-$(IPROUTE2_VERSION)
+$(BUILD)/unpatched/.built: $(UPSTREAM) $(DEPS_FOUND)
+	rm -rf $(BUILD)/unpatched
+	mkdir -p $(UNPATCHED)
+	if [ -d "$(UPSTREAM)" ]; then \
+		cp -a "$(UPSTREAM)/." $(UNPATCHED)/; \
+	else \
+		tar -xf "$(UPSTREAM)" -C $(UNPATCHED) --strip-components=1; \
+	fi
+	cd $(UNPATCHED) && ./configure --prefix=/usr > $(BUILD)/unpatched/configure.log
+	$(MAKE) -C $(UNPATCHED)
+	touch $@
+
+check-upstream: deps
+	@scripts/deps.sh test
+	$(MAKE) all $(BUILD)/unpatched/.built
+	scripts/check-upstream.sh $(SRC) $(UNPATCHED)
+
 # A Debian package of the whole patched iproute2 (Debian's source package
 # plus patches/ in debian/patches), and its install test in a debootstrap root.
 deb: deps
 	@scripts/deps.sh deb
 	packaging/build-deb.sh $(BUILD) $(IPROUTE2_DEBIAN_VERSION)
 
-check-package: deb
+# packaging/tests/: install.bats (the .deb) and build.bats (a clean clone's
+# make in a fresh root, from the same upstream source)
+check-package: deb $(UPSTREAM)
 	@scripts/deps.sh test
-	bats --print-output-on-failure packaging/tests/
+	IPROUTE2_SRC="$(UPSTREAM)" bats --print-output-on-failure packaging/tests/
 
 # Upstream's install, plus the completion: bash-completion loads files in
 # /etc/bash_completion.d eagerly, which lets ours wrap its "ip" completion.

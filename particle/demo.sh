@@ -102,27 +102,22 @@ TMP=$(mktemp -d "/tmp/$P.XXXXXX")
 
 # --- the two hosts and the overlay -------------------------------------------
 
+# The simulated hosts are built by particle/lib/node.sh (as the tests, the
+# bench and the lab build theirs), each command shown as it runs.
+# shellcheck source=particle/lib/node.sh
+. "$(dirname "$(readlink -f "$0")")/lib/node.sh"
+node_ip() { x "$IP" "$@"; }
+node_bridge() { x "$BRIDGE" "$@"; }
+
 say "Two simulated hosts, $NA and $NB, joined by an underlay link ($UA <-> $UB)"
-x "$IP" netns add "$NA"
-x "$IP" netns add "$NB"
-x "$IP" -n "$NA" link set lo up
-x "$IP" -n "$NB" link set lo up
-x "$IP" link add ul netns "$NA" type veth peer name ul netns "$NB"
-x "$IP" -n "$NA" addr add "$UA/24" dev ul
-x "$IP" -n "$NB" addr add "$UB/24" dev ul
-x "$IP" -n "$NA" link set ul up
-x "$IP" -n "$NB" link set ul up
+node_netns "$NA" "$NB"
+node_wire "$NA" ul "$UA/24" "$NB" ul "$UB/24"
 
 say "On each host: vxlan100 (VNI 100) on bridge br0, flooding to the other host"
 for side in "$NA $UA $UB" "$NB $UB $UA"; do
 	read -r node lcl remote <<<"$side"
-	x "$IP" -n "$node" link add vxlan100 type vxlan id 100 local "$lcl" \
-		dev ul dstport 4789
-	x "$IP" -n "$node" link add br0 type bridge
-	x "$IP" -n "$node" link set vxlan100 master br0
-	x "$IP" -n "$node" link set vxlan100 up
-	x "$IP" -n "$node" link set br0 up
-	x "$BRIDGE" -n "$node" fdb append 00:00:00:00:00:00 dev vxlan100 dst "$remote"
+	node_vtep "$node" vxlan100 100 "$lcl" ul br0
+	node_flood "$node" vxlan100 "$remote"
 done
 
 # --- the jobs -----------------------------------------------------------------

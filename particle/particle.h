@@ -25,6 +25,8 @@
 #define PT_ANYIP_MAX		(1U << 24)
 #define PT_ANYIP6_MAX		65536U	/* one proxy-ND entry per address */
 #define PT_POOLS_MAX		2
+/* a Linux bridge numbers its ports 1 .. BR_MAX_PORTS - 1 (1024 - 1) */
+#define PT_BRIDGE_PORTS_MAX	1023U
 
 /* A host-order 128-bit address value; IPv4 lives in the low 32 bits. */
 struct pt_addr {
@@ -221,6 +223,10 @@ void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
 		struct pt_link *link);
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list);
+int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		   const char *bridge, struct pt_found_list *list,
+		   unsigned int *nports);
+int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f);
 void pt_found_list_free(struct pt_found_list *list);
 const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 				       const char *job);

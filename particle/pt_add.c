@@ -167,14 +167,32 @@ static int plan_vtep(struct rtnl_handle *rth, struct pt_plan *plan)
 	return plan_bridge(rth, plan);
 }
 
-/* The lowest free range of count addresses in the bridge's IPv4 subnet. */
+struct span {
+	__u64 first, end;	/* [first, end) of IPv4 addresses */
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * The lowest free range of count addresses in the bridge's IPv4 subnet:
+ * whatever is taken (other jobs' IPv4 pools, the bridge's addresses)
+ * sorted once, then one sweep past it.
+ */
 static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 			const struct pt_found_list *jobs)
 {
 	struct pt_job *job = plan->job;
 	const struct pt_pool *bp = NULL;
+	struct span *taken;
+	unsigned int i, n = 0;
 	struct pt_pool pool;
-	unsigned int i;
+	__u64 first;
+	int k;
 
 	for (i = 0; i < brs->n; i++)
 		if (brs->v[i].pool.family == AF_INET) {
@@ -190,38 +208,44 @@ static int default_pool(struct pt_plan *plan, const struct pt_taken *brs,
 	pool.arg = NULL;
 	pool.first = pt_addr_add(pt_pool_network(bp), bp->plen < 31 ? 1 : 0);
 
-	while (pt_pool_room(&pool) >= job->count) {
-		struct pt_addr next = pool.first;
-
-		if (!pt_pool_clashes(&pool, job->count, job->name, jobs,
-				    plan->bridge_ifindex, brs, NULL)) {
-			job->pools[job->npools++] = pool;
-			return 0;
+	taken = malloc((brs->n + PT_POOLS_MAX * jobs->n + 1) * sizeof(*taken));
+	if (!taken) {
+		pt_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < brs->n; i++)
+		if (brs->v[i].pool.family == AF_INET) {
+			taken[n].first = brs->v[i].pool.first.lo;
+			taken[n++].end = brs->v[i].pool.first.lo + 1;
 		}
-		/* skip past whatever is in the way */
-		for (i = 0; i < brs->n; i++)
-			if (brs->v[i].pool.family == AF_INET &&
-			    pt_pool_contains(&pool, job->count,
-					     &brs->v[i].pool.first) &&
-			    pt_addr_cmp(&brs->v[i].pool.first, &next) >= 0)
-				next = pt_addr_add(brs->v[i].pool.first, 1);
-		for (i = 0; i < jobs->n; i++) {
-			const struct pt_found *f = &jobs->v[i];
-			int k;
+	for (i = 0; i < jobs->n; i++) {
+		const struct pt_found *f = &jobs->v[i];
 
-			if (f->master_ifindex != plan->bridge_ifindex)
-				continue;
-			for (k = 0; k < f->job.npools; k++) {
-				struct pt_addr end = pt_pool_slot(&f->job.pools[k],
-								  f->job.count);
-
-				if (pt_pools_overlap(&pool, job->count,
-						     &f->job.pools[k], f->job.count) &&
-				    pt_addr_cmp(&end, &next) > 0)
-					next = end;
+		if (f->master_ifindex != plan->bridge_ifindex ||
+		    !strcmp(f->job.name, job->name))
+			continue;
+		for (k = 0; k < f->job.npools; k++)
+			if (f->job.pools[k].family == AF_INET) {
+				taken[n].first = f->job.pools[k].first.lo;
+				taken[n].end = taken[n].first + f->job.count;
+				n++;
 			}
-		}
-		pool.first = next;
+	}
+	qsort(taken, n, sizeof(*taken), span_cmp);
+
+	first = pool.first.lo;
+	for (i = 0; i < n; i++) {
+		if (taken[i].end <= first)
+			continue;
+		if (taken[i].first >= first + job->count)
+			break;
+		first = taken[i].end;	/* skip past what is in the way */
+	}
+	free(taken);
+	pool.first.lo = first;
+	if (first <= 0xffffffffULL && pt_pool_room(&pool) >= job->count) {
+		job->pools[job->npools++] = pool;
+		return 0;
 	}
 	{
 		char a[INET6_ADDRSTRLEN];
@@ -307,11 +331,21 @@ static int plan_jobs(struct pt_plan *plan)
 	const struct pt_found *f;
 	int err;
 
-	err = pt_jobs_find(&rth, &jobs);
+	unsigned int nports, need;
+
+	/* only the ports of this bridge: jobs elsewhere cost nothing */
+	err = pt_bridge_jobs(&rth, plan->bridge_ifindex, job->bridge, &jobs,
+			     &nports);
 	if (err)
 		return err;
+	/* the job's port, and the vtep if it is still to join the bridge */
+	need = 1 + (plan->enslave_vtep && plan->bridge_ifindex);
 	f = pt_found_lookup(&jobs, job->name);
-	if (f) {
+	if (nports + need > PT_BRIDGE_PORTS_MAX) {
+		pt_error("bridge \"%s\" is full: it has %u ports and a Linux bridge holds at most %u: add the job on another VNI (another vtep and bridge)",
+			 job->bridge, nports, PT_BRIDGE_PORTS_MAX);
+		err = -1;
+	} else if (f) {
 		pt_error("argument \"%s\" is wrong: job \"%s\" already exists%s%s%s",
 			 job->name, job->name, f->damaged ? " (damaged: " : "",
 			 f->damaged ?: "", f->damaged ? ")" : "");

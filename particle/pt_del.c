@@ -35,6 +35,27 @@ static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
 }
 
 /*
+ * JOB by its port's name, as the only entry of jobs: 0, -ENODEV when the
+ * port does not hold JOB (the caller then looks further), -2 (said).
+ */
+static int by_name(const char *name, struct pt_found_list *jobs)
+{
+	struct pt_found f;
+	int err = pt_job_get(&rth, name, &f);
+
+	if (err)
+		return err;
+	jobs->v = malloc(sizeof(*jobs->v));
+	if (!jobs->v) {
+		pt_error("out of memory");
+		return -2;
+	}
+	jobs->v[0] = f;
+	jobs->n = jobs->cap = 1;
+	return 0;
+}
+
+/*
  * The job named on the command line, read back from its port; jobs holds
  * every job of the namespace (set checks the others), freed by the caller.
  */
@@ -49,6 +70,10 @@ static const struct pt_found *find_job(const char *name,
 		*err = -1;
 		return NULL;
 	}
+	/* by its port's name: one request, however many jobs there are */
+	*err = by_name(name, jobs);
+	if (*err != -ENODEV)
+		return *err ? NULL : &jobs->v[0];
 	*err = pt_jobs_find(&rth, jobs);
 	if (*err)
 		return NULL;
@@ -190,7 +215,10 @@ int pt_do_del(int argc, char **argv)
 			 argv[0]);
 		return -1;
 	}
-	err = pt_jobs_find(&rth, &jobs);
+	memset(&jobs, 0, sizeof(jobs));
+	err = by_name(argv[0], &jobs);
+	if (err == -ENODEV)	/* no port holds it: look at every one */
+		err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
 	f = pt_found_lookup(&jobs, argv[0]);
@@ -366,7 +394,7 @@ int pt_do_set(int argc, char **argv)
 {
 	struct rtnl_handle job_rth = { .fd = -1 };
 	struct pt_lock lk = { .fd = -1 };
-	struct pt_found_list jobs;
+	struct pt_found_list jobs, others = {};
 	const struct pt_found *f;
 	struct set_args sa;
 	struct pt_job job, want, mark;
@@ -421,10 +449,14 @@ int pt_do_set(int argc, char **argv)
 			err = -1;
 			goto out;
 		}
-		err = pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
+		/* the other jobs of the same bridge, no others */
+		err = pt_bridge_jobs(&rth, f->master_ifindex, f->job.bridge,
+				     &others, NULL) ?:
+		      pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
 				    &brs) ?:
-		      pt_pools_check(&f->job, count, &jobs, f->master_ifindex,
+		      pt_pools_check(&f->job, count, &others, f->master_ifindex,
 				     &brs, sa.count_arg);
+		pt_found_list_free(&others);
 		if (err)
 			goto out;
 	}

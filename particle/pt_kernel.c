@@ -86,24 +86,103 @@ int pt_ifindex_in(struct rtnl_handle *rth, const char *name)
 	return err ? err : link.ifindex;
 }
 
+/*
+ * A job from its port's RTM_NEWLINK: 0, or -1 if the port holds no record.
+ * "particle:" and anything after it is ours: a damaged record is listed
+ * too (f->damaged), never skipped.
+ */
+static int found_from_msg(struct nlmsghdr *n, struct rtattr **tb,
+			  struct pt_found *f)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(n);
+	const char *alias;
+
+	if (!tb[IFLA_IFALIAS] || !tb[IFLA_IFNAME])
+		return -1;
+	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
+	if (strncmp(alias, "particle:", 9))
+		return -1;
+	memset(f, 0, sizeof(*f));
+	pt_found_check(f, alias, rta_getattr_str(tb[IFLA_IFNAME]),
+		       pt_record_parse(alias, &f->job));
+	f->port_ifindex = ifi->ifi_index;
+	f->peer_nsid = -1;
+	snprintf(f->job.port, sizeof(f->job.port), "%s",
+		 rta_getattr_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		f->master_ifindex = rta_getattr_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINK])
+		f->peer_ifindex = rta_getattr_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID])
+		f->peer_nsid = rta_getattr_s32(tb[IFLA_LINK_NETNSID]);
+	if (tb[IFLA_MTU])
+		f->port_mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	return 0;
+}
+
+/* Bridges seen in a dump, so that their ports' jobs name them for free. */
+struct br_name {
+	int ifindex;
+	char name[IFNAMSIZ];
+};
+
+struct job_dump {
+	struct pt_found_list *list;
+	int master;		/* only ports of this device; 0: all */
+	const char *bridge;	/* its name */
+	unsigned int nports;	/* every device seen with that master */
+	struct br_name *br;
+	unsigned int nbr, capbr;
+};
+
+static int remember_bridge(struct job_dump *d, struct nlmsghdr *n,
+			   struct rtattr **tb)
+{
+	struct rtattr *li[IFLA_INFO_MAX + 1];
+	struct br_name *v;
+
+	if (!tb[IFLA_LINKINFO] || !tb[IFLA_IFNAME])
+		return 0;
+	parse_rtattr_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO]);
+	if (!li[IFLA_INFO_KIND] ||
+	    strcmp(rta_getattr_str(li[IFLA_INFO_KIND]), "bridge"))
+		return 0;
+	if (d->nbr == d->capbr) {
+		unsigned int cap = d->capbr ? d->capbr * 2 : 8;
+
+		v = realloc(d->br, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		d->br = v;
+		d->capbr = cap;
+	}
+	v = &d->br[d->nbr++];
+	v->ifindex = ((struct ifinfomsg *)NLMSG_DATA(n))->ifi_index;
+	snprintf(v->name, sizeof(v->name), "%s",
+		 rta_getattr_str(tb[IFLA_IFNAME]));
+	return 0;
+}
+
 static int collect_job(struct nlmsghdr *n, void *arg)
 {
-	struct pt_found_list *list = arg;
+	struct job_dump *d = arg;
+	struct pt_found_list *list = d->list;
 	struct ifinfomsg *ifi = NLMSG_DATA(n);
 	struct rtattr *tb[IFLA_MAX + 1];
-	struct pt_found *f;
-	const char *alias;
 
 	if (n->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(n),
 			   NLA_F_NESTED);
-	if (!tb[IFLA_IFALIAS])
-		return 0;
-	alias = rta_getattr_str(tb[IFLA_IFALIAS]);
-	/* "particle:" and anything after it is ours, damaged or not */
-	if (strncmp(alias, "particle:", 9) || !tb[IFLA_IFNAME])
-		return 0;
+	if (d->master) {
+		/* the kernel filters; a kernel that does not, we do */
+		if (!tb[IFLA_MASTER] ||
+		    rta_getattr_u32(tb[IFLA_MASTER]) != (__u32)d->master)
+			return 0;
+		d->nports++;
+	} else if (remember_bridge(d, n, tb)) {
+		return -1;
+	}
 
 	if (list->n == list->cap) {
 		unsigned int cap = list->cap ? list->cap * 2 : 16;
@@ -114,24 +193,10 @@ static int collect_job(struct nlmsghdr *n, void *arg)
 		list->v = v;
 		list->cap = cap;
 	}
-	f = &list->v[list->n];
-	memset(f, 0, sizeof(*f));
-	/* a damaged record is listed too (f->damaged), never skipped */
-	pt_found_check(f, alias, rta_getattr_str(tb[IFLA_IFNAME]),
-		       pt_record_parse(alias, &f->job));
-	f->port_ifindex = ifi->ifi_index;
-	f->peer_nsid = -1;
-	if (tb[IFLA_IFNAME])
-		snprintf(f->job.port, sizeof(f->job.port), "%s",
-			 rta_getattr_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MASTER])
-		f->master_ifindex = rta_getattr_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_LINK])
-		f->peer_ifindex = rta_getattr_u32(tb[IFLA_LINK]);
-	if (tb[IFLA_LINK_NETNSID])
-		f->peer_nsid = rta_getattr_s32(tb[IFLA_LINK_NETNSID]);
-	if (tb[IFLA_MTU])
-		f->port_mtu = rta_getattr_u32(tb[IFLA_MTU]);
+	if (found_from_msg(n, tb, &list->v[list->n]))
+		return 0;
+	if (d->master)
+		strcpy(list->v[list->n].job.bridge, d->bridge);
 	list->n++;
 	return 0;
 }
@@ -146,43 +211,141 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 	return 0;
 }
 
-/* Every job whose port lives in this namespace, in ifindex order. */
-int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
+/* req_filter_fn_t takes no argument: the master travels here */
+static int dump_master;
+
+static int master_filter(struct nlmsghdr *nlh, int reqlen)
 {
-	unsigned int i;
+	addattr32(nlh, reqlen, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (dump_master)
+		addattr32(nlh, reqlen, IFLA_MASTER, dump_master);
+	return 0;
+}
+
+static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
+{
 	bool dump_intr;
-	int tries = 0;
+	int err, tries = 0;
 
 again:
-	memset(list, 0, sizeof(*list));
-	if (rtnl_linkdump_req_filter(rth, AF_UNSPEC,
-				     RTEXT_FILTER_SKIP_STATS) < 0) {
+	memset(d->list, 0, sizeof(*d->list));
+	d->nports = d->nbr = 0;
+	dump_master = d->master;
+	err = rtnl_linkdump_req_filter_fn(rth, AF_UNSPEC, master_filter);
+	dump_master = 0;
+	if (err < 0) {
 		pt_error("cannot ask the kernel for devices: %s",
 			 strerror(errno));
 		return -2;
 	}
-	if (pt_dump(rth, collect_job, list, &dump_intr) < 0) {
+	if (pt_dump(rth, collect_job, d, &dump_intr) < 0) {
 		pt_error("cannot read the devices of this namespace");
-		pt_found_list_free(list);
+		pt_found_list_free(d->list);
 		return -2;
 	}
 	/* links changed during the dump (another ip particle at work): the
 	 * kernel may have skipped a device, and a job missed is a pool given
 	 * twice */
 	if (dump_intr && ++tries < 20) {
-		pt_found_list_free(list);
+		pt_found_list_free(d->list);
 		goto again;
 	}
-	/* jobs mostly share one bridge: ask its name once per run of them */
+	return 0;
+}
+
+/* Every job whose port lives in this namespace, in ifindex order. */
+int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list)
+{
+	struct job_dump d = { .list = list };
+	unsigned int i, k;
+	int err;
+
+	err = jobs_dump(rth, &d);
+	if (err) {
+		free(d.br);
+		return err;
+	}
+	/* the bridges came in the same dump; ask only for other masters */
 	for (i = 0; i < list->n; i++) {
 		struct pt_found *f = &list->v[i];
 
-		if (i && f->master_ifindex == list->v[i - 1].master_ifindex)
+		for (k = 0; k < d.nbr; k++)
+			if (d.br[k].ifindex == f->master_ifindex)
+				break;
+		if (k < d.nbr)
+			strcpy(f->job.bridge, d.br[k].name);
+		else if (i && f->master_ifindex == list->v[i - 1].master_ifindex)
 			strcpy(f->job.bridge, list->v[i - 1].job.bridge);
 		else if (!f->master_ifindex ||
 			 ifindex_name(rth, f->master_ifindex, f->job.bridge))
 			strcpy(f->job.bridge, "-");
 	}
+	free(d.br);
+	return 0;
+}
+
+/*
+ * The jobs on one bridge, from a dump the kernel filters by master (jobs
+ * elsewhere cost nothing), and in *nports how many ports the bridge has.
+ */
+int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		   const char *bridge, struct pt_found_list *list,
+		   unsigned int *nports)
+{
+	struct job_dump d = {
+		.list = list, .master = bridge_ifindex, .bridge = bridge,
+	};
+	int err;
+
+	if (nports)
+		*nports = 0;
+	if (!bridge_ifindex) {	/* a bridge still to be made has none */
+		memset(list, 0, sizeof(*list));
+		return 0;
+	}
+	err = jobs_dump(rth, &d);
+	if (!err && nports)
+		*nports = d.nports;
+	return err;
+}
+
+/*
+ * The job named JOB, by its port's name (one request, however many jobs
+ * the host has).  Returns 0, -ENODEV if there is no such job, -2 (said)
+ * if the kernel could not be asked.
+ */
+int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
+{
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct nlmsghdr *answer;
+	struct pt_link_req req;
+	char port[IFNAMSIZ];
+	int err;
+
+	pt_port_name(name, port);
+	pt_link_req_init(&req, RTM_GETLINK, 0, 0);
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, port, strlen(port) + 1);
+	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0) {
+		if (errno == ENODEV || !errno)
+			return -ENODEV;
+		pt_error("cannot ask the kernel for device \"%s\": %s", port,
+			 strerror(errno));
+		return -2;
+	}
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(NLMSG_DATA(answer)),
+			   IFLA_PAYLOAD(answer), NLA_F_NESTED);
+	err = found_from_msg(answer, tb, f);
+	free(answer);
+	if (err)
+		return -ENODEV;
+	if (!f->job.name[0] && f->damaged)
+		strcpy(f->job.name, name);	/* a record without a usable name */
+	else if (strcmp(f->job.name, name))
+		return -ENODEV;	/* a hashed port name of another job */
+	if (!f->master_ifindex ||
+	    ifindex_name(rth, f->master_ifindex, f->job.bridge))
+		strcpy(f->job.bridge, "-");
 	return 0;
 }
 
@@ -237,8 +400,20 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 	struct addr_filter f = {
 		.ifindex = ifindex, .family = family, .max = max, .out = out,
 	};
+	/* with strict checking (ip sets it) the kernel dumps only ifindex */
+	struct {
+		struct nlmsghdr n;
+		struct ifaddrmsg ifa;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+		.n.nlmsg_type = RTM_GETADDR,
+		.n.nlmsg_flags = NLM_F_DUMP | NLM_F_REQUEST,
+		.n.nlmsg_seq = rth->dump = ++rth->seq,
+		.ifa.ifa_family = family,
+		.ifa.ifa_index = ifindex,
+	};
 
-	if (rtnl_addrdump_req(rth, family, NULL) < 0 ||
+	if (send(rth->fd, &req, sizeof(req), 0) < 0 ||
 	    rtnl_dump_filter(rth, collect_addr, &f) < 0) {
 		pt_error("cannot read addresses of device #%d", ifindex);
 		return -2;

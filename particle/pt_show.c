@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "utils.h"
@@ -149,6 +150,22 @@ int pt_do_show(int argc, char **argv)
 			return -1;
 		}
 	}
+	if (only) {	/* a whole job: found by its port's name */
+		struct pt_found f;
+
+		err = pt_job_get(&rth, only, &f);
+		if (err == -2)
+			return err;
+		if (!err && !f.damaged) {
+			if (pt_cgroup_open(&cg))
+				cg.fd = -1;	/* no cgroup2: no functions */
+			new_json_obj(json);
+			print_job(&f, &cg);
+			delete_json_obj();
+			pt_cgroup_close(&cg);
+			return 0;
+		}
+	}
 	err = pt_jobs_find(&rth, &jobs);
 	if (err)
 		return err;
@@ -178,6 +195,7 @@ int pt_do_slots(int argc, char **argv)
 	struct pt_slot_counters *ctr = NULL;
 	struct pt_found_list jobs;
 	const struct pt_found *f;
+	struct pt_found one;
 	const struct pt_job *job;
 	__u32 k;
 	int err, i;
@@ -195,10 +213,19 @@ int pt_do_slots(int argc, char **argv)
 			 argv[0]);
 		return -1;
 	}
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
+	/* a whole job by its port's name; anything else as before */
+	memset(&jobs, 0, sizeof(jobs));
+	err = pt_job_get(&rth, argv[0], &one);
+	if (err == -2)
 		return err;
-	f = pt_found_lookup(&jobs, argv[0]);
+	if (!err && !one.damaged) {
+		f = &one;
+	} else {
+		err = pt_jobs_find(&rth, &jobs);
+		if (err)
+			return err;
+		f = pt_found_lookup(&jobs, argv[0]);
+	}
 	if (!f) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);

@@ -19,7 +19,7 @@ for group in "$@"; do
 			debootstrap build-essential bison flex pkg-config po-debconf
 			libxtables-dev libatm1-dev libbsd-dev libbpf-dev libcap-dev
 			libdb-dev libelf-dev libmnl-dev libselinux1-dev linux-libc-dev
-			zlib1g-dev xz-utils debian-archive-keyring" ;;
+			zlib1g-dev xz-utils debian-archive-keyring git" ;;
 	lab)	pkgs="$pkgs frr iproute2 socat jq util-linux procps python3 gcc
 			libc6-dev" ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;

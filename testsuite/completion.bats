@@ -273,9 +273,9 @@ load_bash_completion() {
 		skip "$IP has no 'ip particle' yet: $output"
 	pt_lone "${T}n" 192.0.2.9 br0
 	run -0 timeout 60 "$IP" -n "${T}n" particle add "${T}j1" vtep vxlan100 count 2 \
-		pool 10.77.0.10/16
+		pool "$PT_POOL"
 	run -0 timeout 60 "$IP" -n "${T}n" particle add "${T}j2" vtep br0 count 2 \
-		pool 10.77.1.10/16
+		pool "$PT_POOL2"
 
 	comp "$IP" -n "${T}n" particle del ""
 	assert_equal "$REPLY" "${T}j1 ${T}j2"

@@ -183,7 +183,7 @@ mode_values() {
 	for m in $(mode_values); do
 		# Refused for the missing device, not for the mode.
 		pt_refuse -n "${T}n" nosuchvtep -- add "${T}j" vtep nosuchvtep \
-			count 2 pool 10.77.0.10/16 mode "$m"
+			count 2 pool "$PT_POOL" mode "$m"
 		[[ $stderr != *"mode"* ]] || fail "mode $m refused: $stderr"
 	done
 }
@@ -192,7 +192,7 @@ mode_values() {
 	need_help
 	pt_lone "${T}n" 192.0.2.9 br0
 	pt_refuse -n "${T}n" frobnicate -- add "${T}j" vtep vxlan100 count 2 \
-		pool 10.77.0.10/16 frobnicate 1
+		pool "$PT_POOL" frobnicate 1
 	assert_regex "$stderr" 'unknown keyword "frobnicate"'
 	# When the message lists the keywords, they are help's.
 	if [[ $stderr == *expected* ]]; then
@@ -229,7 +229,7 @@ mode_values() {
 		sed -e 's/\\-/-/g')
 
 	run -0 --separate-stderr timeout 60 "$IP" -j -s -n "${T}n" particle add "${T}j" \
-		vtep vxlan100 count 3 pool 10.77.0.10/16 gateway 10.77.0.1
+		vtep vxlan100 count 3 pool "$PT_POOL" gateway 10.77.0.1
 	echo "# add -j -s: $output"
 	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
 		grep -qw -- "$key" <<<"$section" ||

@@ -12,7 +12,7 @@ setup() {
 	pt_nodes 1
 	pt_lone "${T}c" 192.0.2.3	# vxlan100 without a bridge
 	J=${T}j
-	ADD=(add "$J" vtep vxlan100 count 4 pool 10.77.0.10/16)
+	ADD=(add "$J" vtep vxlan100 count 4 pool "$PT_POOL")
 }
 teardown() { pt_teardown; }
 
@@ -23,19 +23,19 @@ teardown() { pt_teardown; }
 }
 
 @test "refuse: add without vtep" {
-	pt_refuse vtep -- add "$J" count 4 pool 10.77.0.10/16
+	pt_refuse vtep -- add "$J" count 4 pool "$PT_POOL"
 }
 
 @test "refuse: add without count" {
-	pt_refuse count -- add "$J" vtep vxlan100 pool 10.77.0.10/16
+	pt_refuse count -- add "$J" vtep vxlan100 pool "$PT_POOL"
 }
 
 @test "refuse: vtep without its value" {
-	pt_refuse vtep -- add "$J" count 4 pool 10.77.0.10/16 vtep
+	pt_refuse vtep -- add "$J" count 4 pool "$PT_POOL" vtep
 }
 
 @test "refuse: count without its value" {
-	pt_refuse count -- add "$J" vtep vxlan100 pool 10.77.0.10/16 count
+	pt_refuse count -- add "$J" vtep vxlan100 pool "$PT_POOL" count
 }
 
 @test "refuse: pool without its value" {
@@ -43,19 +43,19 @@ teardown() { pt_teardown; }
 }
 
 @test "refuse: count 0" {
-	pt_refuse count -- add "$J" vtep vxlan100 count 0 pool 10.77.0.10/16
+	pt_refuse count -- add "$J" vtep vxlan100 count 0 pool "$PT_POOL"
 }
 
 @test "refuse: count -1" {
-	pt_refuse -1 -- add "$J" vtep vxlan100 count -1 pool 10.77.0.10/16
+	pt_refuse -1 -- add "$J" vtep vxlan100 count -1 pool "$PT_POOL"
 }
 
 @test "refuse: count abc" {
-	pt_refuse abc -- add "$J" vtep vxlan100 count abc pool 10.77.0.10/16
+	pt_refuse abc -- add "$J" vtep vxlan100 count abc pool "$PT_POOL"
 }
 
 @test "refuse: count 4x (trailing garbage)" {
-	pt_refuse 4x -- add "$J" vtep vxlan100 count 4x pool 10.77.0.10/16
+	pt_refuse 4x -- add "$J" vtep vxlan100 count 4x pool "$PT_POOL"
 }
 
 @test "refuse: count 70000 in addrs mode names the limit 65536" {
@@ -72,32 +72,32 @@ teardown() { pt_teardown; }
 @test "refuse: JOB of 65 characters" {
 	local long=$T
 	while ((${#long} < 65)); do long+=x; done
-	pt_refuse "$long" -- add "$long" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse "$long" -- add "$long" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: JOB starting with '.'" {
-	pt_refuse ".$T" -- add ".$T" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse ".$T" -- add ".$T" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: JOB starting with '-'" {
-	pt_refuse "-$T" -- add "-$T" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse "-$T" -- add "-$T" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: JOB containing '/'" {
-	pt_refuse "$T/x" -- add "$T/x" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse "$T/x" -- add "$T/x" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: JOB containing a space" {
-	pt_refuse "$T x" -- add "$T x" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse "$T x" -- add "$T x" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: empty JOB" {
-	pt_refuse job -- add "" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse job -- add "" vtep vxlan100 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: JOB whose namespace exists (not a job), namespace untouched" {
 	sip netns add "${T}n"
-	pt_refuse "${T}n" -- add "${T}n" vtep vxlan100 count 4 pool 10.77.0.10/16
+	pt_refuse "${T}n" -- add "${T}n" vtep vxlan100 count 4 pool "$PT_POOL"
 	run sip -n "${T}n" -o link
 	assert_output --regexp '^1: lo:'
 	assert_equal "${#lines[@]}" 1
@@ -114,25 +114,25 @@ teardown() { pt_teardown; }
 # --- vtep, bridge -----------------------------------------------------------
 
 @test "refuse: vtep that does not exist" {
-	pt_refuse nosuch0 -- add "$J" vtep nosuch0 count 4 pool 10.77.0.10/16
+	pt_refuse nosuch0 -- add "$J" vtep nosuch0 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: vtep of the wrong type (a veth)" {
-	pt_refuse u0 -- add "$J" vtep u0 count 4 pool 10.77.0.10/16
+	pt_refuse u0 -- add "$J" vtep u0 count 4 pool "$PT_POOL"
 }
 
 @test "refuse: vtep of the wrong type (lo)" {
-	pt_refuse vtep -- add "$J" vtep lo count 4 pool 10.77.0.10/16
+	pt_refuse vtep -- add "$J" vtep lo count 4 pool "$PT_POOL"
 }
 
 @test "refuse: bridge naming a veth for an unbridged vxlan" {
 	pt_refuse -n "${T}c" u1 -- add "$J" vtep vxlan100 count 4 \
-		pool 10.77.0.10/16 bridge u1
+		pool "$PT_POOL" bridge u1
 }
 
 @test "refuse: bridge name longer than 15 characters" {
 	pt_refuse -n "${T}c" br0123456789abcd -- add "$J" vtep vxlan100 count 4 \
-		pool 10.77.0.10/16 bridge br0123456789abcd
+		pool "$PT_POOL" bridge br0123456789abcd
 }
 
 # --- pool -------------------------------------------------------------------
@@ -154,13 +154,13 @@ teardown() { pt_teardown; }
 }
 
 @test "refuse: pool overlapping another job's pool on the same bridge" {
-	run "$IP" -n "$NA" particle add "${T}o" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run "$IP" -n "$NA" particle add "${T}o" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
 	pt_refuse 10.77.0.17 -- add "$J" vtep vxlan100 count 4 pool 10.77.0.17/16
 }
 
 @test "refuse: pool enclosing another job's pool on the same bridge" {
-	run "$IP" -n "$NA" particle add "${T}o" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run "$IP" -n "$NA" particle add "${T}o" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
 	pt_refuse pool -- add "$J" vtep vxlan100 count 100 pool 10.77.0.2/16
 }
@@ -199,7 +199,7 @@ teardown() { pt_teardown; }
 }
 
 @test "refuse: two IPv4 pools" {
-	pt_refuse pool -- add "$J" vtep vxlan100 count 4 pool 10.77.0.10/16 \
+	pt_refuse pool -- add "$J" vtep vxlan100 count 4 pool "$PT_POOL" \
 		pool 10.78.0.10/16
 }
 
@@ -323,7 +323,7 @@ teardown() { pt_teardown; }
 }
 
 @test "rollback: IPv6 pool on an MTU below 1280 (pool step refused)" {
-	pt_refuse -x '1|2' -- add "$J" vtep vxlan100 count 4 pool 10.77.0.10/16 \
+	pt_refuse -x '1|2' -- add "$J" vtep vxlan100 count 4 pool "$PT_POOL" \
 		pool 2001:db8:77::10/64 mtu 1200
 	assert_job_gone "$NA" "$J"
 }

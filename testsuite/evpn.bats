@@ -9,37 +9,25 @@
 # Names: everything starts with $P ("ev" + this process id in base 36); the
 # lab's namespaces are $P-u, $P-n1..$P-n3, jobs $P-<letter><n>.
 
-bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
+# a hung netlink request or daemon cannot stall the whole suite
+: "${BATS_TEST_TIMEOUT:=240}"
+PT_TAG=X	# unused here: the lab's names start with $P
+load lib/topo
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-: "${IP:=$TOP/build/iproute2-6.1.0/ip/ip}"
-IP=$(readlink -f "$IP")
-export IP
 # shellcheck source=../particle/lab/lib.sh
 . "$TOP/particle/lab/lib.sh"
 
-_b36() {
-	local n=$1 s= d=0123456789abcdefghijklmnopqrstuvwxyz
-	while ((n > 0)); do s=${d:n%36:1}$s; ((n /= 36)); done
-	echo "${s:-0}"
-}
-
-# a hung netlink request or daemon cannot stall the whole suite
-: "${BATS_TEST_TIMEOUT:=240}"
-
 setup_file() {
-	# the lab needs FRR: install it the project's way; if that is
-	# impossible here, every test skips saying so (bats 1.8 cannot skip
+	# the lab needs FRR, which make check installs up front (scripts/deps.sh
+	# lab); without it every test skips saying so (bats 1.8 cannot skip
 	# from setup_file)
-	if ! "$TOP/scripts/deps.sh" lab >"$BATS_FILE_TMPDIR/deps.log" 2>&1 ||
-		[ ! -x /usr/lib/frr/bgpd ] || ! command -v vtysh >/dev/null; then
-		echo "FRR (Debian package frr) cannot be installed: $(tail -1 "$BATS_FILE_TMPDIR/deps.log")" \
+	if [ ! -x /usr/lib/frr/bgpd ] || ! command -v vtysh >/dev/null; then
+		echo "FRR (Debian package frr) is not installed: scripts/deps.sh lab (make check does it)" \
 			>"$BATS_FILE_TMPDIR/nofrr"
 		return 0
 	fi
-	export P="ev$(_b36 $$)"
+	export P="ev$(_pt_b36 $$)"
 	# the default state directory, /tmp/particle-lab/$P: FRR runs as user
 	# frr, who cannot enter bats' private temporary directories
 	export PARTICLE_LAB_DIR=/tmp/particle-lab

@@ -14,7 +14,7 @@ teardown() { pt_teardown; }
 
 add_j() {
 	run --separate-stderr "$IP" -n "$NA" particle add "$J" vtep vxlan100 \
-		count 8 pool 10.77.0.10/16 "$@"
+		count 8 pool "$PT_POOL" "$@"
 	echo "# add: status $status stdout '$output' stderr '$stderr'"
 	assert_success
 }
@@ -224,7 +224,7 @@ add_j() {
 
 @test "add: the same pool on another node (another bridge) is accepted" {
 	add_j
-	run "$IP" -n "$NB" particle add "${T}k" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run "$IP" -n "$NB" particle add "${T}k" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
 }
 
@@ -305,7 +305,7 @@ add_j() {
 }
 
 @test "abbreviations: part sh, part a, part sl, part d; -netns" {
-	run --separate-stderr "$IP" -netns "$NA" part a "$J" vtep vxlan100 count 2 pool 10.77.0.10/16
+	run --separate-stderr "$IP" -netns "$NA" part a "$J" vtep vxlan100 count 2 pool "$PT_POOL"
 	assert_success
 	run --separate-stderr "$IP" -n "$NA" part sh
 	assert_success
@@ -319,10 +319,10 @@ add_j() {
 }
 
 @test "add -s: prints the phases in microseconds" {
-	run --separate-stderr "$IP" -n "$NA" -s particle add "$J" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run --separate-stderr "$IP" -n "$NA" -s particle add "$J" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
 	assert_output --regexp "^$J phases lookup [0-9]+us netns [0-9]+us link [0-9]+us pool [0-9]+us total [0-9]+us$"
-	run --separate-stderr "$IP" -n "$NA" -s -j particle add "${T}k" vtep vxlan100 count 8 pool 10.77.1.10/16
+	run --separate-stderr "$IP" -n "$NA" -s -j particle add "${T}k" vtep vxlan100 count 8 pool "$PT_POOL2"
 	assert_success
 	run jq -r '[.job, (.phases | .lookup, .netns, .link, .pool, .total | type)] | join(" ")' <<<"$output"
 	assert_output "${T}k number number number number number"
@@ -373,7 +373,7 @@ add_j() {
 
 @test "vtep without a bridge: br-vxlan100 is created, up, and kept after del" {
 	pt_lone "${T}c" 192.0.2.3
-	run --separate-stderr "$IP" -n "${T}c" particle add "$J" vtep vxlan100 count 2 pool 10.77.0.10/16
+	run --separate-stderr "$IP" -n "${T}c" particle add "$J" vtep vxlan100 count 2 pool "$PT_POOL"
 	assert_success
 	run sip -n "${T}c" -d -o link show br-vxlan100
 	assert_success
@@ -391,7 +391,7 @@ add_j() {
 	run sip -n "${T}c" -o link show master br-vxlan100
 	assert_output --partial vxlan100
 	# a second job joins the bridge made for the first
-	run "$IP" -n "${T}c" particle add "${T}k" vtep vxlan100 count 2 pool 10.77.0.10/16
+	run "$IP" -n "${T}c" particle add "${T}k" vtep vxlan100 count 2 pool "$PT_POOL"
 	assert_success
 	run sip -n "${T}c" -o link show master br-vxlan100
 	assert_output --partial "pt-${T}k@"
@@ -401,7 +401,7 @@ add_j() {
 
 @test "vtep without a bridge, bridge NAME: that bridge is created" {
 	pt_lone "${T}c" 192.0.2.3
-	run --separate-stderr "$IP" -n "${T}c" particle add "$J" vtep vxlan100 count 2 pool 10.77.0.10/16 bridge brx
+	run --separate-stderr "$IP" -n "${T}c" particle add "$J" vtep vxlan100 count 2 pool "$PT_POOL" bridge brx
 	assert_success
 	run sip -n "${T}c" -d -o link show vxlan100
 	assert_output --partial "master brx"
@@ -414,7 +414,7 @@ add_j() {
 }
 
 @test "vtep is a bridge: the port joins it directly" {
-	run --separate-stderr "$IP" -n "$NA" particle add "$J" vtep br0 count 2 pool 10.77.0.10/16
+	run --separate-stderr "$IP" -n "$NA" particle add "$J" vtep br0 count 2 pool "$PT_POOL"
 	assert_success
 	run sip -n "$NA" -d -o link show "pt-$J"
 	assert_output --partial "master br0"
@@ -423,7 +423,7 @@ add_j() {
 }
 
 @test "bridge option on a bridged vxlan: its own bridge accepted, another refused" {
-	pt_refuse brx -- add "$J" vtep vxlan100 count 8 pool 10.77.0.10/16 bridge brx
+	pt_refuse brx -- add "$J" vtep vxlan100 count 8 pool "$PT_POOL" bridge brx
 	run sip -n "$NA" -o link show brx
 	assert_failure
 	add_j bridge br0
@@ -432,8 +432,8 @@ add_j() {
 }
 
 @test "bridge option on a bridge vtep: only that bridge" {
-	pt_refuse brx -- add "$J" vtep br0 count 8 pool 10.77.0.10/16 bridge brx
-	run "$IP" -n "$NA" particle add "$J" vtep br0 count 8 pool 10.77.0.10/16 bridge br0
+	pt_refuse brx -- add "$J" vtep br0 count 8 pool "$PT_POOL" bridge brx
+	run "$IP" -n "$NA" particle add "$J" vtep br0 count 8 pool "$PT_POOL" bridge br0
 	assert_success
 }
 
@@ -441,7 +441,7 @@ add_j() {
 	local st=$BATS_TEST_TMPDIR/strace mon=$BATS_TEST_TMPDIR/mon
 	pt_bg timeout 20 "$STOCK_IP" -n "$NA" -o monitor link >"$mon" 2>&1
 	sleep 0.3
-	run strace -f -qq -e trace=setns -o "$st" "$IP" -n "$NA" particle add "$J" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run strace -f -qq -e trace=setns -o "$st" "$IP" -n "$NA" particle add "$J" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
 	sleep 0.3
 	kill "${PT_PIDS[-1]}"
@@ -532,7 +532,7 @@ add_j() {
 
 @test "JOB may use _ . - and digits" {
 	local j=${T}_a.b-9
-	run "$IP" -n "$NA" particle add "$j" vtep vxlan100 count 2 pool 10.77.0.10/16
+	run "$IP" -n "$NA" particle add "$j" vtep vxlan100 count 2 pool "$PT_POOL"
 	assert_success
 	[ -e "/run/netns/$j" ]
 	run "$IP" -n "$NA" -j particle show "$j"

@@ -12,7 +12,7 @@ setup() {
 	JA=${T}ja JB=${T}jb
 	# the "other node" side: a dual-stack job on A
 	run "$IP" -n "$NA" particle add "$JA" vtep vxlan100 count 4 \
-		pool 10.77.0.10/16 pool 2001:db8:77::a:10/64
+		pool "$PT_POOL" pool 2001:db8:77::a:10/64
 	assert_success
 }
 teardown() { pt_teardown; }
@@ -207,7 +207,7 @@ talk() {
 }
 
 @test "set: grow and shrink (addrs) with a TCP connection held open across both" {
-	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 8 pool 10.77.1.10/16
+	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 8 pool "$PT_POOL2"
 	assert_success
 	open_conn 10.77.1.10
 	talk one
@@ -236,7 +236,7 @@ talk() {
 }
 
 @test "set: grow and shrink (anyip) keep a connection and cover exactly" {
-	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 100 pool 10.77.1.10/16 mode anyip
+	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 100 pool "$PT_POOL2" mode anyip
 	assert_success
 	open_conn 10.77.1.10
 	talk one
@@ -272,7 +272,7 @@ talk() {
 }
 
 @test "set: refused growth into another job's pool changes nothing" {
-	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 4 pool 10.77.1.10/16
+	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 4 pool "$PT_POOL2"
 	assert_success
 	run "$IP" -n "$NB" particle add "${T}jc" vtep vxlan100 count 4 pool 10.77.1.14/16
 	assert_success

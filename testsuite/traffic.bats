@@ -10,9 +10,9 @@ load lib/topo
 setup() {
 	pt_nodes 2
 	JA=${T}ja JB=${T}jb
-	run "$IP" -n "$NA" particle add "$JA" vtep vxlan100 count 8 pool 10.77.0.10/16
+	run "$IP" -n "$NA" particle add "$JA" vtep vxlan100 count 8 pool "$PT_POOL"
 	assert_success
-	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 8 pool 10.77.1.10/16
+	run "$IP" -n "$NB" particle add "$JB" vtep vxlan100 count 8 pool "$PT_POOL2"
 	assert_success
 }
 teardown() { pt_teardown; }
@@ -86,14 +86,8 @@ teardown() { pt_teardown; }
 	# a second overlay (VNI 200, bridge br1) on both nodes
 	local n i=0
 	for n in "$NA" "$NB"; do
-		sip -n "$n" link add vxlan200 type vxlan id 200 local "${PT_UL[i]}" \
-			dev u0 dstport 4789 nolearning
-		sip -n "$n" link add br1 type bridge mcast_snooping 0
-		sip -n "$n" link set vxlan200 master br1
-		sip -n "$n" link set vxlan200 up
-		sip -n "$n" link set br1 up
-		bridge -n "$n" fdb append 00:00:00:00:00:00 dev vxlan200 \
-			dst "${PT_UL[1 - i]}"
+		node_vtep "$n" vxlan200 200 "${PT_UL[i]}" u0 br1 nolearning -- mcast_snooping 0
+		node_flood "$n" vxlan200 "${PT_UL[1 - i]}"
 		i=$((i + 1))
 	done
 	run "$IP" -n "$NB" particle add "${T}jd" vtep vxlan200 count 2 pool 10.77.3.10/16

@@ -14,11 +14,14 @@ setup() {
 }
 teardown() { pt_teardown; }
 
+# vgrun ARGS...: run "valgrind ... $IP ARGS", the report in $VG_LOG.
+vgrun() {
+	run --separate-stderr timeout 240 "${PT_VALGRIND[@]}" --log-file="$VG_LOG" "$IP" "$@"
+}
+
 # vg ARGS...: "valgrind ... $IP ARGS" must exit 0 with a clean report.
 vg() {
-	run --separate-stderr timeout 240 valgrind --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-		--trace-children=no -q --log-file="$VG_LOG" "$IP" "$@"
+	vgrun "$@"
 	echo "# valgrind ip $*: status $status"
 	echo "# stderr: $stderr"
 	echo "# valgrind log:"
@@ -31,23 +34,23 @@ vg() {
 }
 
 add50() {
-	"$IP" -n "$NA" particle add "$J" vtep vxlan100 count 50 pool 10.77.0.10/16 "$@"
+	"$IP" -n "$NA" particle add "$J" vtep vxlan100 count 50 pool "$PT_POOL" "$@"
 }
 
 @test "valgrind: add count 50" {
-	vg -n "$NA" particle add "$J" vtep vxlan100 count 50 pool 10.77.0.10/16 gateway 10.77.0.1
+	vg -n "$NA" particle add "$J" vtep vxlan100 count 50 pool "$PT_POOL" gateway 10.77.0.1
 	run sip -n "$J" -o -4 addr show dev eth0
 	assert_equal "${#lines[@]}" 50
 }
 
 @test "valgrind: add -s -j, anyip, dual stack" {
-	vg -n "$NA" -s -j particle add "$J" vtep vxlan100 count 50 pool 10.77.0.10/16 \
+	vg -n "$NA" -s -j particle add "$J" vtep vxlan100 count 50 pool "$PT_POOL" \
 		pool 2001:db8:77::10/64 mode anyip
 }
 
 @test "valgrind: add on an unbridged vxlan (bridge creation)" {
 	pt_lone "${T}c" 192.0.2.3
-	vg -n "${T}c" particle add "$J" vtep vxlan100 count 5 pool 10.77.0.10/16
+	vg -n "${T}c" particle add "$J" vtep vxlan100 count 5 pool "$PT_POOL"
 }
 
 @test "valgrind: default pool from the bridge, then a full subnet refused" {
@@ -55,25 +58,19 @@ add50() {
 	vg -n "$NA" particle add "$J" vtep vxlan100 count 5
 	run sip -n "$J" -o -4 addr show dev eth0
 	assert_equal "${#lines[@]}" 5
-	run --separate-stderr timeout 240 valgrind --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
-		--log-file="$VG_LOG" "$IP" -n "$NA" particle add "${T}k" vtep vxlan100 count 1
+	vgrun -n "$NA" particle add "${T}k" vtep vxlan100 count 1
 	cat "$VG_LOG"
 	assert_equal "$status" 1
 	[ ! -s "$VG_LOG" ]
 }
 
 @test "valgrind: refused add (bad input) and rolled-back add (kernel refusal)" {
-	run --separate-stderr timeout 240 valgrind --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
-		--log-file="$VG_LOG" "$IP" -n "$NA" particle add "$J" vtep vxlan100 count 0
+	vgrun -n "$NA" particle add "$J" vtep vxlan100 count 0
 	cat "$VG_LOG"
 	assert_equal "$status" 1
 	[ ! -s "$VG_LOG" ]
-	run --separate-stderr timeout 240 valgrind --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
-		--log-file="$VG_LOG" "$IP" -n "$NA" particle add "$J" vtep vxlan100 \
-		count 5 pool 10.77.0.10/16 gateway 10.99.0.1
+	vgrun -n "$NA" particle add "$J" vtep vxlan100 \
+		count 5 pool "$PT_POOL" gateway 10.99.0.1
 	cat "$VG_LOG"
 	[[ $status =~ ^[12]$ ]]
 	[ ! -s "$VG_LOG" ]
@@ -116,7 +113,7 @@ add50() {
 
 @test "valgrind: flush" {
 	add50
-	"$IP" -n "$NA" particle add "${T}k" vtep vxlan100 count 5 pool 10.77.1.10/16
+	"$IP" -n "$NA" particle add "${T}k" vtep vxlan100 count 5 pool "$PT_POOL2"
 	vg -n "$NA" particle flush
 	assert_job_gone "$NA" "$J"
 	assert_job_gone "$NA" "${T}k"
@@ -140,9 +137,7 @@ add50() {
 
 @test "valgrind: help and a refused unknown verb" {
 	vg particle help
-	run --separate-stderr timeout 240 valgrind --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
-		--log-file="$VG_LOG" "$IP" -n "$NA" particle frobnicate
+	vgrun -n "$NA" particle frobnicate
 	assert_equal "$status" 1
 	[ ! -s "$VG_LOG" ]
 }

@@ -472,6 +472,7 @@ sub goal {
 			fms($p[4]), fms($k[4]))
 		: sprintf("n/a  addrs count %d vs the kernel's own batch insert: n/a (goal: no slower) -- %s", $pool_addrs, $why);
 }
+push @goals, grep { /\S/ } split /\n/, slurp("$raw/goals-density.txt");	# figure 7
 my $goals = join("\n", @goals) . "\n";
 spew("$out/goals.txt", $goals);
 
@@ -492,6 +493,8 @@ $sum .= "## 3. Aggregation and shuffle on two nodes (§5.1)\n\n$fig3md\n" if $fi
 $sum .= "## 4. Multi-tenancy (Table 6)\n\n$fig4md\n" if $fig4md;
 $sum .= "## 5. Throughput (§5.5)\n\n$fig5md\n" if $fig5md;
 $sum .= "## 6. Pool cost (issue 4)\n\n$fig6md\n" if $fig6md;
+my $fig7md = slurp("$out/fig7.md");
+$sum .= "## 7. Density (issue 13)\n\n$fig7md\n![fig7](fig7.png)\n\n" if $fig7md;
 $sum .= "## Failures and skipped measurements\n\n```\n$fail```\n" if $fail =~ /\S/;
 spew("$out/summary.md", $sum);
 
@@ -512,5 +515,6 @@ $rf .= "### Jobs on two nodes (aggregation, shuffle)\n\n$fig3md\n" if $fig3md;
 $rf .= "### Multi-tenancy\n\n$fig4md\n" if $fig4md;
 $rf .= "### Throughput\n\n$fig5md\n" if $fig5md;
 $rf .= "### Pool cost: anyip vs addrs, and the kernel's own insert\n\n$fig6md\n" if $fig6md;
+$rf .= "### Density: one more job with J jobs present\n\n$fig7md\n" if $fig7md;
 spew("$out/README-figures.md", $rf);
 print $goals;

@@ -28,6 +28,7 @@
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
 #               addrs 10,000, user/sys CPU of the add, and the kernel's own
 #               batch insert of 10,000 such addresses (stock ip -batch)
+#   density  7. add/del with J = 0..1000 jobs present   fig7.* (density.sh)
 # and the spec's speed goals as PASS/MISS lines (goals.txt).
 #
 # Everything runs in namespaces named pb<PID>-*; nothing in the host network
@@ -46,6 +47,10 @@ UNSHARE=$(command -v unshare)
 IPERF3=$(command -v iperf3 || true)
 BRIDGE=${STOCK%/ip}/bridge
 [ -x "$BRIDGE" ] || BRIDGE=$(command -v bridge)
+# the simulated nodes, built as the tests, the lab and the demo build theirs
+# shellcheck source=particle/lib/node.sh
+. "$TOP/particle/lib/node.sh"
+NODE_IP=$STOCK NODE_BRIDGE=$BRIDGE
 
 MODE=quick REPS= ONLY= FNS= OUT= PUBLISH=0
 usage() {
@@ -91,7 +96,7 @@ else
 fi
 ANYIP_BIG=1000000
 POOL_ADDRS=10000 POOL_ANYIP=100000	# figure 6 (issue 4)
-FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim,fns}
+FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim,density,fns}
 want() { case ",$FIGS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
@@ -195,30 +200,15 @@ machine() {
 # other node.  $ID-hA/$ID-hB stand in for the hosts' root namespaces (where
 # the stock recipes create veth pairs before moving them).
 make_nodes() {
-	local x peer vni b=$TMP/nodes.b
+	local x n peer vni
+	node_netns "$ID-vA" "$ID-hA" "$ID-vB" "$ID-hB" || return 1
+	node_wire "$ID-vA" pbu0 192.168.250.1/24 "$ID-vB" pbu0 192.168.250.2/24 || return 1
 	for x in A B; do
-		"$STOCK" netns add "$ID-v$x" && "$STOCK" netns add "$ID-h$x" || return 1
-	done
-	"$STOCK" -n "$ID-vA" link add pbu0 type veth peer name pbu0 netns "$ID-vB" || return 1
-	for x in A B; do
-		if [ $x = A ]; then peer=192.168.250.2; else peer=192.168.250.1; fi
-		{
-			echo "link set lo up"
-			echo "addr add 192.168.250.$([ $x = A ] && echo 1 || echo 2)/24 dev pbu0"
-			echo "link set pbu0 up"
-			for vni in 100 101 102 103 104 105; do
-				echo "link add vx$vni type vxlan id $vni dstport 4789 local ${peer%.*}.$([ $x = A ] && echo 1 || echo 2) dev pbu0"
-				echo "link add br$vni type bridge"
-				echo "link set vx$vni master br$vni"
-				echo "link set vx$vni up"
-				echo "link set br$vni up"
-			done
-		} > "$b"
-		"$STOCK" -n "$ID-v$x" -batch "$b" || return 1
+		if [ $x = A ]; then n=1 peer=192.168.250.2; else n=2 peer=192.168.250.1; fi
 		for vni in 100 101 102 103 104 105; do
-			"$BRIDGE" -n "$ID-v$x" fdb append 00:00:00:00:00:00 dev vx$vni dst $peer || return 1
+			node_vtep "$ID-v$x" "vx$vni" "$vni" "192.168.250.$n" pbu0 "br$vni" &&
+			node_flood "$ID-v$x" "vx$vni" "$peer" || return 1
 		done
-		"$STOCK" -n "$ID-h$x" link set lo up || return 1
 	done
 }
 
@@ -944,6 +934,7 @@ probe_particle
 want sweep && fig_sweep
 want phases && fig_phases
 want pools && fig_pools
+want density && [ "$PT_OK" = 1 ] && ID=$ID MODE=$MODE OUT=$OUT LOG=$LOG IP=$IP STOCK_IP=$STOCK bgrun "$HERE/density.sh"
 want conc && bgrun "$HERE/conc.sh" --out "$OUT" $([ "$MODE" = quick ] && echo --rounds 20 --reps 3 --loops 5)	# issue 10
 # quick must stay under 5 minutes: on a machine so busy that the sweep used
 # most of that, the jobs shrink (and say so)

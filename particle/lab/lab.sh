@@ -22,6 +22,10 @@ LAB_IP=${LAB_IP:-/usr/sbin/ip}		# stock ip for the lab's own plumbing
 # shellcheck source=particle/lab/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"	# lab_kill
 LAB_BRIDGE=${LAB_BRIDGE:-/usr/sbin/bridge}
+# the nodes, built as the tests, the bench and the demo build theirs
+# shellcheck source=particle/lib/node.sh
+. "$(dirname "$(readlink -f "$0")")/../lib/node.sh"
+NODE_IP=$LAB_IP NODE_BRIDGE=$LAB_BRIDGE
 FRR_DIR=${FRR_DIR:-/usr/lib/frr}
 VTYSH=${VTYSH:-/usr/bin/vtysh}
 LAB_ROOT=${PARTICLE_LAB_DIR:-/tmp/particle-lab}
@@ -80,51 +84,44 @@ lab_vtysh() {
 make_underlay() {
 	local u i ns
 	u=$(under_ns)
-	"$LAB_IP" netns add "$u"
-	"$LAB_IP" -n "$u" link set lo up
-	"$LAB_IP" -n "$u" link add ubr type bridge
-	"$LAB_IP" -n "$u" link set ubr up
+	node_netns "$u"
+	node_switch "$u" ubr
 	for i in $(seq 1 "$nodes"); do
 		ns=$(node_ns "$i")
-		"$LAB_IP" netns add "$ns"
-		"$LAB_IP" -n "$ns" link set lo up
+		node_netns "$ns"
 		# both ends created in place: nothing in the host namespace
-		"$LAB_IP" -n "$u" link add "n$i" type veth peer name ul0 netns "$ns"
-		"$LAB_IP" -n "$u" link set "n$i" master ubr up
-		"$LAB_IP" -n "$ns" addr add "$UNDERLAY_NET.$i/24" dev ul0
-		"$LAB_IP" -n "$ns" link set ul0 up
+		node_uplink "$u" ubr "n$i" "$ns" ul0 "$UNDERLAY_NET.$i/24"
 		# a node forwards nothing between underlay and overlays
 		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 	done
 }
 
+# vtep_setup NS VXLAN BR: a tenant's bridge and VXLAN device before they
+# go up (node_vtep's hook)
+vtep_setup() {
+	local ns=$1 vx=$2 br=$3 j
+	# no address on the tenant bridge: the node is not reachable from its
+	# tenants; IPv6 off for the same reason
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" || return
+	"$LAB_IP" -n "$ns" link set "$br" addrgenmode none 2>/dev/null || true
+	if [ "$mode" = evpn ]; then
+		"$LAB_BRIDGE" -n "$ns" link set dev "$vx" learning off flood "$uuflood" || return
+	else
+		for j in $(seq 1 "$nodes"); do
+			[ "$(node_ns "$j")" = "$ns" ] && continue
+			node_flood "$ns" "$vx" "$UNDERLAY_NET.$j" self permanent || return
+		done
+	fi
+}
+
 make_vteps() {
-	local i t j vni ns learn
+	local i t vni learn
 	[ "$mode" = static ] && learn=learning || learn=nolearning
 	for i in $(seq 1 "$nodes"); do
-		ns=$(node_ns "$i")
 		for t in $(seq 1 "$tenants"); do
 			vni=$(vni_of "$t")
-			"$LAB_IP" -n "$ns" link add "br$vni" type bridge
-			# no address on the tenant bridge: the node is not
-			# reachable from its tenants; IPv6 off for the same reason
-			ip netns exec "$ns" sysctl -qw "net.ipv6.conf.br$vni.disable_ipv6=1"
-			"$LAB_IP" -n "$ns" link set "br$vni" addrgenmode none 2>/dev/null || true
-			"$LAB_IP" -n "$ns" link add "vxlan$vni" type vxlan id "$vni" \
-				dstport 4789 local "$UNDERLAY_NET.$i" dev ul0 "$learn" ttl 64
-			"$LAB_IP" -n "$ns" link set "vxlan$vni" master "br$vni"
-			if [ "$mode" = evpn ]; then
-				"$LAB_BRIDGE" -n "$ns" link set dev "vxlan$vni" \
-					learning off flood "$uuflood"
-			else
-				for j in $(seq 1 "$nodes"); do
-					[ "$j" = "$i" ] && continue
-					"$LAB_BRIDGE" -n "$ns" fdb append 00:00:00:00:00:00 \
-						dev "vxlan$vni" dst "$UNDERLAY_NET.$j" self permanent
-				done
-			fi
-			"$LAB_IP" -n "$ns" link set "vxlan$vni" up
-			"$LAB_IP" -n "$ns" link set "br$vni" up
+			node_vtep -h vtep_setup "$(node_ns "$i")" "vxlan$vni" "$vni" \
+				"$UNDERLAY_NET.$i" ul0 "br$vni" "$learn" ttl 64
 		done
 	done
 }

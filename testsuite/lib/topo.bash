@@ -6,7 +6,7 @@
 #	load lib/topo
 # and in setup(): pt_nodes 2 (or pt_lone ...); teardown() { pt_teardown; }
 #
-# Names: $T is "pt" + PT_TAG + the test process id in base 36 (at most 8
+# Names: $T is "pt" + PT_TAG + the test process id in base 36 (always 8
 # characters), unique on this machine while the test runs.  Every namespace
 # and job a test makes starts with $T, so teardown can remove exactly what
 # this test made, even after a failure, without touching other engineers'
@@ -38,7 +38,11 @@ _pt_b36() {
 	echo "${s:-0}"
 }
 
-T="pt${PT_TAG:-X}$(_pt_b36 $$)"
+# The pid is padded to 5 digits (pid_max is at most 36^5): a shorter $T
+# would be the start of another test's (pid 907 is "p7", 32671 "p7j"), and
+# its teardown would take the other test's namespaces.
+T=0000$(_pt_b36 $$)
+T="pt${PT_TAG:-X}${T: -5}"
 
 # No test may hang the suite (a netlink request that never gets its answer
 # would): bats kills a test and its children after this many seconds.
@@ -59,13 +63,28 @@ sip() {
 	return "$rc"
 }
 
+# The simulated node is built by particle/lib/node.sh (shared with the
+# bench, the lab and the demo), its commands run through sip.
+# shellcheck source=../../particle/lib/node.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../particle/lib/node.sh"
+node_ip() { sip "$@"; }
+node_bridge() { bridge "$@"; }
+
+# The pools the tests use: PT_POOL (slot k at 10.77.0.10 + k) and a second
+# one of the same /16 that does not overlap it, PT_POOL2.
+PT_POOL=10.77.0.10/16
+PT_POOL2=10.77.1.10/16
+
+# valgrind as the suite runs ip under it: any error, or a definite or
+# indirect leak, makes it exit 99; add --log-file=FILE "$IP" ARGS.
+PT_VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
+	--error-exitcode=99 --trace-children=no -q)
+
 # pt_netns NAME: an empty namespace with lo up and no IPv6 on its devices
 # (keeps link-local DAD from changing addresses under the state snapshots).
 pt_netns() {
-	sip netns add "$1" || return
-	sip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-	sip -n "$1" link set lo up
+	node_netns -s net.ipv6.conf.all.disable_ipv6=1 \
+		-s net.ipv6.conf.default.disable_ipv6=1 "$1" || return
 	# br_netfilter, once some other program has loaded it on this host,
 	# passes bridged frames through the netfilter hooks of every new
 	# namespace, and the overlay's TCP then times out: the simulated nodes
@@ -81,25 +100,20 @@ pt_netns() {
 pt_nodes() {
 	local n=$1 i j name letters=abcdefgh
 	pt_netns "${T}sw"
-	sip -n "${T}sw" link add ul type bridge
-	sip -n "${T}sw" link set ul up
+	node_switch "${T}sw" ul
 	PT_UL=()
 	for ((i = 0; i < n; i++)); do
 		name=$T${letters:i:1}
 		PT_UL[i]=192.0.2.$((i + 1))
 		pt_netns "$name"
 		PT_NODES+=("$name")
-		sip link add u0 netns "$name" type veth peer name "n$i" netns "${T}sw"
-		sip -n "${T}sw" link set "n$i" master ul up
-		sip -n "$name" addr add "${PT_UL[i]}/24" dev u0
-		sip -n "$name" link set u0 up
+		node_uplink "${T}sw" ul "n$i" "$name" u0 "${PT_UL[i]}/24"
 		pt_vxlan "$name" "${PT_UL[i]}" br0
 	done
 	for ((i = 0; i < n; i++)); do
 		for ((j = 0; j < n; j++)); do
 			((i == j)) && continue
-			bridge -n "${PT_NODES[i]}" fdb append 00:00:00:00:00:00 \
-				dev vxlan100 dst "${PT_UL[j]}"
+			node_flood "${PT_NODES[i]}" vxlan100 "${PT_UL[j]}"
 		done
 	done
 	NA=${PT_NODES[0]} NB=${PT_NODES[1]:-} NC=${PT_NODES[2]:-} ND=${PT_NODES[3]:-}
@@ -108,15 +122,7 @@ pt_nodes() {
 # pt_vxlan NODE LOCAL [BRIDGE]: vxlan100 on u0 (MTU 1450), up, enslaved to
 # BRIDGE (created, up) unless BRIDGE is empty.
 pt_vxlan() {
-	local node=$1 local=$2 br=${3:-}
-	sip -n "$node" link add vxlan100 type vxlan id 100 local "$local" \
-		dev u0 dstport 4789 nolearning
-	if [ -n "$br" ]; then
-		sip -n "$node" link add "$br" type bridge mcast_snooping 0
-		sip -n "$node" link set vxlan100 master "$br"
-		sip -n "$node" link set "$br" up
-	fi
-	sip -n "$node" link set vxlan100 up
+	node_vtep "$1" vxlan100 100 "$2" u0 "${3:-}" nolearning -- mcast_snooping 0
 }
 
 # pt_lone NAME ADDR [BRIDGE]: a node with no peer (underlay is a veth pair
