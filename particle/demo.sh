@@ -28,7 +28,7 @@ UA=192.0.2.1 UB=192.0.2.2	# underlay addresses
 POOL_A=10.77.1.1/16		# the jobs' pools: one overlay /16,
 POOL_B=10.77.2.1/16		# a different range on each host
 COUNT=8
-SRC=10.77.1.1			# slot 0 of JA
+SRC=10.77.1.4			# slot 3 of JA
 DST=10.77.2.8			# slot 7 (the last) of JB
 PORT=7000
 TMP=
@@ -143,8 +143,10 @@ x "$IP" -n "$JB" -br addr show dev eth0
 
 # --- functions talking -----------------------------------------------------
 
-# A function: its own mount, PID and UTS namespaces (unshare -mpuf), the
-# job's network namespace, and the address of its slot.
+# A function: "ip particle exec" runs it in the job's network namespace,
+# with its own mount, PID, UTS and IPC namespaces, and the slot guard:
+# it listens on the wildcard address and connects without binding, and
+# the kernel gives it the address of its slot.
 cat >"$TMP/reply.sh" <<'EOF'
 #!/bin/sh
 # Runs for each connection of the function on the last slot.
@@ -153,11 +155,11 @@ echo "reply from $(hostname) at $SOCAT_SOCKADDR: got \"$msg\" from $SOCAT_PEERAD
 EOF
 chmod +x "$TMP/reply.sh"
 
-say "Function fn-b7 in $JB listens on slot 7 ($DST:$PORT)"
-printf '$ ip netns exec %s unshare -mpuf --mount-proc sh -c "hostname fn-b7; exec socat TCP4-LISTEN:%s,bind=%s EXEC:reply.sh" &\n' \
-	"$JB" "$PORT" "$DST"
-timeout 60 "$IP" netns exec "$JB" unshare -mpuf --mount-proc --kill-child \
-	sh -c "hostname fn-b7; exec socat -T 10 TCP4-LISTEN:$PORT,bind=$DST,reuseaddr EXEC:$TMP/reply.sh" \
+say "The function of slot 7 in $JB listens on the wildcard port $PORT (no bind: the slot guard makes it $DST:$PORT)"
+printf '$ ip -n %s particle exec %s slot 7 socat TCP4-LISTEN:%s EXEC:reply.sh &\n' \
+	"$NB" "$JB" "$PORT"
+timeout 60 "$IP" -n "$NB" particle exec "$JB" slot 7 \
+	socat -T 10 TCP4-LISTEN:"$PORT",reuseaddr EXEC:"$TMP/reply.sh" \
 	2>"$TMP/server.err" &
 SERVER=$!
 listening=
@@ -170,20 +172,20 @@ for _ in $(seq 200); do
 done
 [ -n "$listening" ] || echo "demo.sh: fn-b7 is not listening after 20 s; trying anyway" >&2
 
-say "Function fn-a0 in $JA (slot 0, $SRC) sends a message across the overlay"
+say "The function of slot 3 in $JA sends a message across the overlay (no bind either: it speaks from $SRC)"
 fulls=$(arp_table_fulls)
-printf '$ ip netns exec %s unshare -mpuf --mount-proc sh -c "hostname fn-a0; echo hello from fn-a0 | socat - TCP4:%s:%s,bind=%s"\n' \
-	"$JA" "$DST" "$PORT" "$SRC"
-reply=$(timeout 30 "$IP" netns exec "$JA" unshare -mpuf --mount-proc --kill-child \
-	sh -c "hostname fn-a0; echo \"hello from \$(hostname) on slot 0\" |
-		exec socat -T 10 - TCP4:$DST:$PORT,bind=$SRC,connect-timeout=10" \
+printf '$ ip -n %s particle exec %s slot 3 sh -c '"'"'echo "hello from $(hostname)" | socat - TCP4:%s:%s'"'"'\n' \
+	"$NA" "$JA" "$DST" "$PORT"
+reply=$(timeout 30 "$IP" -n "$NA" particle exec "$JA" slot 3 \
+	sh -c "echo \"hello from \$(hostname) on slot \$PARTICLE_SLOT\" |
+		exec socat -T 10 - TCP4:$DST:$PORT,connect-timeout=10" \
 	2>"$TMP/client.err") || true
 
-if [[ $reply == *"reply from fn-b7"*"got \"hello from fn-a0 on slot 0\""* ]]; then
+if [[ $reply == *"reply from $JB-s7 at $DST:"*"got \"hello from $JA-s3 on slot 3\" from $SRC"* ]]; then
 	echo "$reply"
 	wait "$SERVER" 2>/dev/null || true
 	SERVER=
-	say "Round trip OK: $JA slot 0 on $NA <-> $JB slot 7 on $NB over VXLAN"
+	say "Round trip OK: $JA slot 3 on $NA <-> $JB slot 7 on $NB over VXLAN"
 	ok=1
 else
 	echo "no reply: '$reply'" >&2

@@ -26,6 +26,8 @@ static void usage(FILE *fp)
 		"       ip particle flush\n"
 		"       ip particle show [ JOB ]\n"
 		"       ip particle slots JOB\n"
+		"       ip particle exec JOB slot K CMD [ ARG ... ]\n"
+		"       ip particle guard JOB slot K { pid PID | cgroup PATH }\n"
 		"       ip particle help\n"
 		"pool may be given twice, once per address family (dual stack).\n"
 		"RATE as tc writes it (100mbit, 1gbit, 12500kbps) or none; ip -s particle\n"
@@ -73,6 +75,8 @@ static const struct {
 	{ "add",	pt_do_add },
 	{ "delete",	pt_do_del },
 	{ "flush",	pt_do_flush },
+	{ "exec",	pt_do_exec },
+	{ "guard",	pt_do_guard },
 	{ "help",	do_help },
 };
 

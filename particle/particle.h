@@ -301,4 +301,79 @@ int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 int pt_need_root(const char *verb);
 void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* pt_bpf.c: small hand-written BPF programs, loaded with bpf(2) */
+#include <linux/bpf.h>
+#define PT_BPF_INSNS_MAX	128
+#define PT_BPF_FIXUPS_MAX	32
+#define PT_BPF_LABELS_MAX	16
+struct pt_bpf_prog {
+	struct bpf_insn insn[PT_BPF_INSNS_MAX];
+	unsigned int n, nfix, nlabels;
+	struct {
+		unsigned int at;
+		int label;
+	} fix[PT_BPF_FIXUPS_MAX];
+	unsigned int label[PT_BPF_LABELS_MAX];
+};
+
+void pt_bpf_emit(struct pt_bpf_prog *p, struct bpf_insn insn);
+void pt_bpf_jump(struct pt_bpf_prog *p, struct bpf_insn insn, int label);
+int pt_bpf_new_label(struct pt_bpf_prog *p);
+void pt_bpf_label(struct pt_bpf_prog *p, int label);
+int pt_bpf_finish(struct pt_bpf_prog *p);
+int pt_bpf_load(enum bpf_prog_type type, enum bpf_attach_type expected,
+		const char *name, const struct bpf_insn *insns, unsigned int cnt,
+		char *log, size_t loglen);
+int pt_bpf_attach(int prog_fd, int target_fd, enum bpf_attach_type type,
+		  __u32 flags);
+int pt_bpf_detach(int prog_fd, int target_fd, enum bpf_attach_type type);
+int pt_bpf_query(int target_fd, enum bpf_attach_type type, __u32 *ids,
+		 __u32 *cnt);
+int pt_bpf_prog_by_id(__u32 id, char *name);
+
+/* pt_guard.c: the slot guard (cgroup bind/connect/sendmsg programs) */
+#define PT_GUARD_HOOKS		6
+struct pt_slot {
+	char job[PT_JOB_MAX + 1];
+	__u32 slot;
+	bool has4, has6;
+	__u32 a4;		/* network order */
+	__u32 a6[4];		/* network order */
+	char addr4[16], addr6[48];
+	__u32 tag;		/* hash of job, slot and addresses */
+};
+
+void pt_slot_init(struct pt_slot *s, const struct pt_job *job, __u32 k);
+int pt_guard_apply(int cg, const struct pt_slot *s, char *err, size_t errlen);
+int pt_guard_remove(int cg, const struct pt_slot *s);
+
+/* pt_cgroup.c: <cgroup2>/particle/JOB/slot-K */
+#define PT_CGROUP_DIR		"particle"
+struct pt_cgroot {
+	int fd;			/* the cgroup2 mount's root directory */
+	char mnt[4096];		/* where it is mounted */
+};
+
+int pt_cgroup_open(struct pt_cgroot *r);
+void pt_cgroup_close(struct pt_cgroot *r);
+int pt_cgroup_populated(int dir);
+int pt_cgroup_move(int dir, int pid);
+int pt_cgroup_slot_dir(const struct pt_cgroot *r, const char *job, __u32 k,
+		       bool create, unsigned int *created);
+void pt_cgroup_slot_undo(const struct pt_cgroot *r, const char *job, __u32 k,
+			 unsigned int created);
+int pt_cgroup_remember(const struct pt_cgroot *r, const char *job, __u32 k,
+		       int group);
+int pt_cgroup_job_remove(const struct pt_cgroot *r, const struct pt_job *job);
+int pt_cgroup_trim(const struct pt_cgroot *r, const struct pt_job *job,
+		   __u32 count);
+unsigned int pt_cgroup_functions(const struct pt_cgroot *r,
+				 const struct pt_job *job);
+
+int pt_cgroup_tidy(const struct pt_job *job, __u32 keep);
+
+/* pt_exec.c: exec and guard */
+int pt_do_exec(int argc, char **argv);
+int pt_do_guard(int argc, char **argv);
+
 #endif /* _PARTICLE_H_ */

@@ -149,7 +149,11 @@ static int del_port(const struct pt_found *f)
  */
 static int del_job(const struct pt_found *f)
 {
-	int err;
+	int err, cg = 0;
+
+	/* the job's functions and cgroup groups first (see pt_cgroup.c) */
+	if (f->job.name[0])
+		cg = pt_cgroup_tidy(&f->job, 0);
 
 	/*
 	 * The name first, the port last: killed in between, the port and its
@@ -169,7 +173,7 @@ static int del_job(const struct pt_found *f)
 		return -2;
 	}
 	pt_fault("del:port");
-	return 0;
+	return cg;
 }
 
 /* A marked /run/netns entry that an interrupted add left unmounted. */
@@ -227,7 +231,11 @@ int pt_do_del(int argc, char **argv)
 		    pt_netns_is_job(argv[0]))) {
 		/* a name without port: an interrupted add, or a port
 		 * removed by hand */
-		err = pt_netns_remove(argv[0]);
+		struct pt_job named = {};
+
+		snprintf(named.name, sizeof(named.name), "%s", argv[0]);
+		err = pt_cgroup_tidy(&named, 0);
+		err = pt_netns_remove(argv[0]) ?: err;
 	} else {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);
@@ -505,6 +513,8 @@ int pt_do_set(int argc, char **argv)
 	pt_fault("set:resize");
 	err = set_record(f, &want, NULL);
 	if (!err) {
+		if (count < old)	/* empty groups of gone slots */
+			pt_cgroup_tidy(&job, count);
 		pt_fault("set:done");
 		goto close;
 	}

@@ -74,7 +74,7 @@ static void print_orphan(const char *name, void *arg)
 			      NULL);
 }
 
-static void print_job(const struct pt_found *f)
+static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 {
 	const struct pt_job *job = &f->job;
 	const char *damage = job_damage(f);
@@ -117,6 +117,9 @@ static void print_job(const struct pt_found *f)
 			     pt_addr_format(job->gw_family, &job->gateway, buf,
 					    sizeof(buf)));
 	pt_limits_print(&job->lim);
+	/* last, so that parsers of the fields before it keep working */
+	print_uint(PRINT_ANY, "functions", " functions %u",
+		   pt_cgroup_functions(cg, job));
 	if (damage)
 		print_string(PRINT_ANY, "damaged", " damaged \"%s\"", damage);
 	else if (show_stats)
@@ -128,6 +131,7 @@ static void print_job(const struct pt_found *f)
 int pt_do_show(int argc, char **argv)
 {
 	struct pt_found_list jobs;
+	struct pt_cgroot cg;
 	const char *only = NULL;
 	unsigned int i;
 	bool ours;
@@ -153,9 +157,12 @@ int pt_do_show(int argc, char **argv)
 		if (err == -2)
 			return err;
 		if (!err && !f.damaged) {
+			if (pt_cgroup_open(&cg))
+				cg.fd = -1;	/* no cgroup2: no functions */
 			new_json_obj(json);
-			print_job(&f);
+			print_job(&f, &cg);
 			delete_json_obj();
+			pt_cgroup_close(&cg);
 			return 0;
 		}
 	}
@@ -170,12 +177,15 @@ int pt_do_show(int argc, char **argv)
 		return -1;
 	}
 
+	if (jobs.n == 0 || pt_cgroup_open(&cg))
+		cg.fd = -1;	/* no cgroup2: no functions */
 	new_json_obj(json);
 	for (i = 0; i < jobs.n; i++)
 		if (!only || strcmp(jobs.v[i].job.name, only) == 0)
-			print_job(&jobs.v[i]);
+			print_job(&jobs.v[i], &cg);
 	pt_netns_orphans(&jobs, print_orphan, (void *)only);
 	delete_json_obj();
+	pt_cgroup_close(&cg);
 	pt_found_list_free(&jobs);
 	return 0;
 }

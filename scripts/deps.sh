@@ -9,6 +9,7 @@ for group in "$@"; do
 	build)	pkgs="$pkgs make gcc libc6-dev pkg-config bison flex xz-utils patch
 			libmnl-dev libelf-dev libbpf-dev libcap-dev ca-certificates" ;;
 	test)	pkgs="$pkgs bats bats-assert bats-support iproute2 socat strace
+			runc busybox-static bpftool
 			valgrind util-linux procps jq kmod man-db groff-base
 			bash-completion iperf3 bpftool" ;;
 	# bench: perl for Time::HiRes (perl-base lacks it; pbrun.pl needs it)

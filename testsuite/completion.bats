@@ -79,7 +79,7 @@ compline() {
 
 @test "completion: verbs" {
 	comp "$STUB" particle ""
-	assert_equal "$REPLY" "add del flush help set show slots"
+	assert_equal "$REPLY" "add del exec flush guard help set show slots"
 	comp "$STUB" particle s
 	assert_equal "$REPLY" "set show slots"
 	comp "$STUB" particle f

@@ -118,7 +118,7 @@ mode_values() {
 @test "docs: help lists the verbs of the spec" {
 	need_help
 	got=$(help_grammar | keywords_by_verb | cut -d' ' -f1 | sort | tr '\n' ' ')
-	assert_equal "$got" "add del flush help set show slots "
+	assert_equal "$got" "add del exec flush guard help set show slots "
 }
 
 @test "docs: help's add keywords are the spec's" {

@@ -104,7 +104,7 @@ add_j() {
 	run sip -n "$J" route show default
 	assert_output --regexp '^default via 10\.77\.0\.1 dev eth0'
 	run "$IP" -n "$NA" particle show "$J"
-	assert_output --regexp ' gateway 10\.77\.0\.1$'
+	assert_output --regexp ' gateway 10\.77\.0\.1 functions 0$'
 	run "$IP" -n "$NA" -j particle show "$J"
 	assert_equal "$(jq -r '.[0].gateway' <<<"$output")" 10.77.0.1
 }
@@ -123,7 +123,7 @@ add_j() {
 	mac=$(sip -n "$J" -j link show eth0 | jq -r '.[0].address')
 	run --separate-stderr "$IP" -n "$NA" particle show
 	assert_success
-	assert_output "$J mode addrs pool 10.77.0.10-10.77.0.17/16 count 8 mac $mac mtu 1450 vtep vxlan100 bridge br0 port pt-$J"
+	assert_output "$J mode addrs pool 10.77.0.10-10.77.0.17/16 count 8 mac $mac mtu 1450 vtep vxlan100 bridge br0 port pt-$J functions 0"
 }
 
 @test "show -j: valid JSON with all keys and the kernel's values" {

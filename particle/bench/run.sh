@@ -21,6 +21,8 @@
 #   jobs     3. aggregation and shuffle on two nodes    fig3.*
 #   tenants  4. multi-tenancy (Table 6)                 fig4.*
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
+#   fns      7. functions under the slot guard (issue   fig7.md
+#               11, fns.sh): exec vs ip netns exec + unshare
 #   kim      Kim et al. Fig. 5 (issue 12): per-slot rates   kim.* (kim.sh)
 #   conc     many processes at once (issue 10, --only conc): conc.sh
 #   pools    6. pool cost (issue 4): anyip 100,000 vs   fig6.*
@@ -94,7 +96,7 @@ else
 fi
 ANYIP_BIG=1000000
 POOL_ADDRS=10000 POOL_ANYIP=100000	# figure 6 (issue 4)
-FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim,density}
+FIGS=${ONLY:-sweep,phases,jobs,tenants,tput,pools,kim,density,fns}
 want() { case ",$FIGS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
@@ -951,11 +953,15 @@ fi
 want jobs && fig_jobs
 want tenants && fig_tenants
 want tput && fig_tput
+. "$HERE/fns.sh"
+want fns && fig_fns
 want kim && { bgrun env IP="$IP" "$HERE/kim.sh" "--$MODE" --out "$OUT" || say "kim.sh failed"; }
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 
 "$PERL" "$HERE/report.pl" "$OUT" || die "report failed"
+[ -f "$OUT/goals-fns.txt" ] && cat "$OUT/goals-fns.txt" >>"$OUT/goals.txt" &&
+	cat "$OUT/fig7.md" "$OUT/goals-fns.txt" >>"$OUT/summary.md"
 [ -f "$OUT/goals-kim.txt" ] && cat "$OUT/goals-kim.txt" >> "$OUT/goals.txt" && cat "$OUT/kim.md" >> "$OUT/summary.md"
 [ -f "$OUT/goals-conc.txt" ] && cat "$OUT/goals-conc.txt" >> "$OUT/goals.txt"	# --only conc
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"

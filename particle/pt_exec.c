@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exec and guard: a function gets the address of its slot.
+ *
+ * exec JOB slot K CMD...: ip forks (clone with CLONE_NEWPID) a small init,
+ * pid 1 of the function's PID namespace.  The init joins the caller's
+ * mount namespace and the job's network namespace (as "ip netns exec":
+ * new mount namespace, /sys of the job, /etc/netns/JOB), makes UTS and IPC
+ * namespaces and /proc of its own, names the host "JOB-sK", moves into the
+ * slot's cgroup (guard attached), tells ip it is ready, and forks CMD as
+ * pid 2.  Signals sent to ip go to the init, which passes them to CMD
+ * (signals of the terminal reach CMD directly: they are not passed twice).
+ * When CMD ends the init ends with CMD's status (128+N when killed by
+ * signal N), the kernel kills what CMD left behind in its PID namespace,
+ * and ip exits with that status.  Until "ready" every failure is the
+ * init's to report and undo; ip then exits 1 or 2 like any refusal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+
+#include "utils.h"
+#include "namespace.h"
+#include "ip_common.h"
+#include "particle.h"
+
+static const int fwd_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH,
+};
+
+static void fwd_set(sigset_t *set)
+{
+	unsigned int i;
+
+	sigemptyset(set);
+	for (i = 0; i < ARRAY_SIZE(fwd_signals); i++)
+		sigaddset(set, fwd_signals[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+/* JOB slot K: the job (copied out of the list) and its slot */
+static int job_slot(int argc, char **argv, const char *verb,
+		    struct pt_job *job, __u32 *k)
+{
+	struct pt_found_list jobs;
+	const struct pt_found *f;
+	int err;
+
+	if (argc < 1) {
+		pt_error("missing JOB: ip particle %s JOB slot K ...", verb);
+		return -1;
+	}
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name", argv[0]);
+		return -1;
+	}
+	if (argc < 2 || strcmp(argv[1], "slot")) {
+		pt_error("%s \"%s\": expected \"slot K\" after JOB",
+			 argc < 2 ? "missing" : "unknown keyword",
+			 argc < 2 ? "slot" : argv[1]);
+		return -1;
+	}
+	if (argc < 3 || get_u32(k, argv[2], 10)) {
+		pt_error("argument \"%s\" is wrong: slot K needs a number (0 to count-1)",
+			 argc < 3 ? "" : argv[2]);
+		return -1;
+	}
+	if (pt_need_root(verb))
+		return -1;
+	err = pt_jobs_find(&rth, &jobs);
+	if (err)
+		return err;
+	f = pt_found_lookup(&jobs, argv[0]);
+	if (!f) {
+		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+			 argv[0], argv[0]);
+		err = -1;
+	} else if (f->damaged || !f->job.count || !f->job.npools) {
+		pt_error("job \"%s\" is damaged (%s): \"ip particle del %s\" removes it",
+			 argv[0], f->damaged ? f->damaged : "no slots", argv[0]);
+		err = -1;
+	} else if (*k >= f->job.count) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" has slots 0 to %u",
+			 argv[2], argv[0], f->job.count - 1);
+		err = -1;
+	} else {
+		*job = f->job;
+	}
+	pt_found_list_free(&jobs);
+	return err;
+}
+
+/* CMD as execvp would find it, into path; -1 when there is none. */
+static int find_cmd(const char *cmd, char *path, size_t len)
+{
+	const char *dirs = getenv("PATH"), *p;
+	struct stat st;
+
+	if (strchr(cmd, '/')) {
+		snprintf(path, len, "%s", cmd);
+		return access(path, X_OK) || stat(path, &st) ||
+		       !S_ISREG(st.st_mode) ? -1 : 0;
+	}
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	for (p = dirs; ; p += strcspn(p, ":") + 1) {
+		int n = strcspn(p, ":");
+
+		snprintf(path, len, "%.*s%s%s", n, n ? p : ".", "/", cmd);
+		if (access(path, X_OK) == 0 && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return 0;
+		if (!p[n])
+			return -1;
+	}
+}
+
+static void nop_handler(int sig)
+{
+	(void)sig;
+}
+
+/* The init's life after "ready": pass signals on, wait for CMD. */
+static void __attribute__((noreturn)) init_loop(pid_t cmd)
+{
+	sigset_t set;
+
+	fwd_set(&set);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si), status;
+		pid_t pid;
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			/* the terminal signals the whole process group */
+			if (si.si_code != SI_KERNEL)
+				kill(cmd, sig);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != cmd)
+				continue;
+			_exit(WIFEXITED(status) ? WEXITSTATUS(status) :
+			      128 + WTERMSIG(status));
+		}
+	}
+}
+
+struct exec_ctx {
+	struct pt_slot slot;
+	char path[PATH_MAX];	/* CMD found */
+	char **argv;		/* CMD ARG... */
+	sigset_t oldmask;
+	unsigned int ignored;	/* fwd_signals[i] ignored by ip's caller */
+	int slotfd;		/* the slot's cgroup, CMD is born in it */
+	pid_t parent;
+	int ready;		/* write end: one byte when ready */
+};
+
+/* The init, until "ready": returns the exit status of a refusal. */
+static int init_setup(struct exec_ctx *c, int *in)
+{
+	struct pt_cgroot root;
+	char host[HOST_NAME_MAX + 1], num[16], err[512] = "";
+	unsigned int created = 0;
+	int i, slotfd, ret, cwd;
+
+	/* ip's death kills the function; ip waits for "ready" before it
+	 * can go, so the parent cannot die before this */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return 2;
+	/*
+	 * The cgroup2 root is in the caller's mount namespace; "ip -n" has a
+	 * private copy of it whose /sys is a plain sysfs.  The function's
+	 * namespace is made from that copy (as "ip netns exec" would from
+	 * the caller's: /sys replaced): replacing a plain /sys is cheaper
+	 * than detaching the caller's with every cgroup mount below it.
+	 * Entering a mount namespace moves to its root: the cwd is kept.
+	 */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pt_saved_mntns >= 0) {
+		int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+		if (own < 0 || setns(pt_saved_mntns, CLONE_NEWNS)) {
+			pt_error("entering the caller's mount namespace failed: %s",
+				 strerror(errno));
+			return 2;
+		}
+		pt_saved_mntns = -1;
+		ret = pt_cgroup_open(&root);
+		if (setns(own, CLONE_NEWNS)) {
+			pt_error("returning to ip's mount namespace failed: %s",
+				 strerror(errno));
+			return 2;
+		}
+		close(own);
+	} else {
+		ret = pt_cgroup_open(&root);
+	}
+	if (ret == -ENOENT) {
+		pt_error("no cgroup2 file system is mounted (see /proc/self/mountinfo): the slot guard needs cgroup v2, e.g. \"mount -t cgroup2 none /sys/fs/cgroup\"");
+		return 1;
+	}
+	if (ret) {
+		pt_error("opening the cgroup2 root failed: %s", strerror(-ret));
+		return 2;
+	}
+	if (netns_switch(c->slot.job)) {
+		pt_error("job \"%s\": cannot enter its network namespace",
+			 c->slot.job);
+		ret = 2;
+		goto close;
+	}
+	if (cwd >= 0) {
+		if (fchdir(cwd))
+			chdir("/");
+		close(cwd);
+		cwd = -1;
+	}
+	if (unshare(CLONE_NEWUTS | CLONE_NEWIPC)) {
+		pt_error("new UTS and IPC namespaces failed: %s", strerror(errno));
+		ret = 2;
+		goto close;
+	}
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL)) {
+		pt_error("mounting /proc of the function failed: %s",
+			 strerror(errno));
+		ret = 2;
+		goto close;
+	}
+	snprintf(num, sizeof(num), "-s%u", c->slot.slot);
+	snprintf(host, sizeof(host), "%.*s%s",
+		 (int)(HOST_NAME_MAX - strlen(num)), c->slot.job, num);
+	if (sethostname(host, strlen(host))) {
+		pt_error("setting the hostname failed: %s", strerror(errno));
+		ret = 2;
+		goto close;
+	}
+
+	slotfd = pt_cgroup_slot_dir(&root, c->slot.job, c->slot.slot, true,
+				    &created);
+	if (slotfd < 0) {
+		pt_error("cgroup %s/%s/%s/slot-%u: %s", root.mnt, PT_CGROUP_DIR,
+			 c->slot.job, c->slot.slot, strerror(-slotfd));
+		ret = 2;
+		goto close;
+	}
+	/* one guard per slot group, even when execs race */
+	while (flock(slotfd, LOCK_EX) && errno == EINTR)
+		;
+	ret = pt_guard_apply(slotfd, &c->slot, err, sizeof(err));
+	flock(slotfd, LOCK_UN);
+	if (ret) {
+		if (created & 4)
+			pt_guard_remove(slotfd, NULL);
+		close(slotfd);
+		pt_cgroup_slot_undo(&root, c->slot.job, c->slot.slot, created);
+		pt_error("job \"%s\" slot %u: %s", c->slot.job, c->slot.slot, err);
+		ret = 2;
+		goto close;
+	}
+	c->slotfd = slotfd;
+	pt_cgroup_close(&root);
+
+	setenv("PARTICLE_JOB", c->slot.job, 1);
+	snprintf(num, sizeof(num), "%u", c->slot.slot);
+	setenv("PARTICLE_SLOT", num, 1);
+	if (c->slot.has4)
+		setenv("PARTICLE_ADDR", c->slot.addr4, 1);
+	else
+		setenv("PARTICLE_ADDR", c->slot.addr6, 1);
+	if (c->slot.has4 && c->slot.has6)
+		setenv("PARTICLE_ADDR6", c->slot.addr6, 1);
+
+	/* pid 1 only hears signals it has a handler for */
+	for (i = 0; i < (int)ARRAY_SIZE(fwd_signals); i++)
+		signal(fwd_signals[i], nop_handler);
+	/* keep the caller's stdin away from libc's exit-time cleanup */
+	*in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	close(STDIN_FILENO);
+	return 0;
+close:
+	if (cwd >= 0)
+		close(cwd);
+	pt_cgroup_close(&root);
+	return ret;
+}
+
+/*
+ * CMD is born in the slot's group (clone3 with CLONE_INTO_CGROUP): moving
+ * a process by writing cgroup.procs takes the kernel's threadgroup lock
+ * for writing, an RCU grace period, milliseconds.  The init itself stays
+ * where ip was.  Where clone3 is missing (older kernels, valgrind) the
+ * child moves itself.
+ */
+static pid_t fork_into(int cg)
+{
+	pid_t pid;
+#ifdef SYS_clone3
+	struct clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (__u64)cg,
+	};
+
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return pid;
+#endif
+	pid = fork();
+	if (pid == 0 && pt_cgroup_move(cg, 0)) {
+		fprintf(stderr, "Error: moving into the slot's cgroup failed: %s.\n",
+			strerror(errno));
+		_exit(126);
+	}
+	return pid;
+}
+
+static void __attribute__((noreturn)) init_main(struct exec_ctx *c)
+{
+	int in = -1, ret;
+	pid_t cmd;
+
+	ret = init_setup(c, &in);
+	if (ret)
+		_exit(ret);
+	cmd = fork_into(c->slotfd);
+	if (cmd == 0) {
+		unsigned int i;
+
+		/* what ip's caller chose (nohup ignores SIGHUP) */
+		for (i = 0; i < ARRAY_SIZE(fwd_signals); i++)
+			signal(fwd_signals[i], c->ignored & (1U << i) ?
+			       SIG_IGN : SIG_DFL);
+		if (in >= 0)
+			dup2(in, STDIN_FILENO);
+		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+		execv(c->path, c->argv);
+		fprintf(stderr, "Error: %s: %s.\n", c->argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (in >= 0)
+		close(in);
+	close(c->slotfd);
+	if (cmd < 0) {
+		pt_error("forking the function failed: %s", strerror(errno));
+		_exit(2);
+	}
+	/* ready: from now on the status is CMD's */
+	while (write(c->ready, "", 1) < 0 && errno == EINTR)
+		;
+	close(c->ready);
+	init_loop(cmd);
+}
+
+int pt_do_exec(int argc, char **argv)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, oldchld;
+	struct exec_ctx c = {};
+	struct pt_job job;
+	int pfd[2], status, err;
+	unsigned int i;
+	sigset_t set;
+	bool ready = false;
+	pid_t pid;
+	__u32 k;
+	char b;
+
+	err = job_slot(argc, argv, "exec", &job, &k);
+	if (err)
+		return err;
+	if (argc < 4) {
+		pt_error("missing CMD: ip particle exec JOB slot K CMD [ ARG ... ]");
+		return -1;
+	}
+	if (find_cmd(argv[3], c.path, sizeof(c.path))) {
+		pt_error("argument \"%s\" is wrong: command not found (or not executable)",
+			 argv[3]);
+		return -1;
+	}
+	pt_slot_init(&c.slot, &job, k);
+	c.argv = argv + 3;
+	c.parent = getpid();
+	for (i = 0; i < ARRAY_SIZE(fwd_signals); i++) {
+		struct sigaction sa;
+
+		if (sigaction(fwd_signals[i], NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			c.ignored |= 1U << i;
+	}
+	if (pipe2(pfd, O_CLOEXEC)) {
+		pt_error("pipe: %s", strerror(errno));
+		return -2;
+	}
+	c.ready = pfd[1];
+
+	fflush(stdout);
+	fflush(stderr);
+	fwd_set(&set);
+	sigaction(SIGCHLD, &dfl, &oldchld);	/* waitpid must see the init */
+	sigprocmask(SIG_BLOCK, &set, &c.oldmask);
+	/* fork into a new PID namespace: the child is its pid 1 */
+	pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(pfd[0]);
+		init_main(&c);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		pt_error("creating the function's PID namespace failed: %s",
+			 strerror(errno));
+		close(pfd[0]);
+		err = -2;
+		goto out;
+	}
+	while ((err = read(pfd[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	ready = err == 1;
+	close(pfd[0]);
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig == SIGCHLD) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+
+			if (w == pid || (w < 0 && errno == ECHILD))
+				break;
+			continue;
+		}
+		if (si.si_code != SI_KERNEL)
+			kill(pid, sig);
+	}
+	if (!WIFEXITED(status))
+		err = -(128 + WTERMSIG(status));
+	else if (ready)
+		err = -WEXITSTATUS(status);
+	else
+		err = WEXITSTATUS(status) == 1 ? -1 : -2;
+out:
+	sigprocmask(SIG_SETMASK, &c.oldmask, NULL);
+	sigaction(SIGCHLD, &oldchld, NULL);
+	return err;
+}
+
+/* --- guard ------------------------------------------------------------ */
+
+/* The cgroup v2 group of pid, relative to the cgroup2 root, into rel. */
+static int pid_cgroup(int pid, char *rel, size_t len)
+{
+	char path[64], line[PATH_MAX + 8];
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::/", 4))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(rel, len, "%.*s", (int)len - 1, line[4] ? line + 4 : ".");
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Only pid in the group, and no group below it? */
+static bool group_own(int dir, int pid)
+{
+	int fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	bool own = true, seen = false;
+	char buf[64];
+	FILE *f;
+	int p;
+
+	if (fd < 0)
+		return false;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return false;
+	}
+	while (fscanf(f, "%d", &p) == 1) {
+		if (p == pid)
+			seen = true;
+		else
+			own = false;
+	}
+	fclose(f);
+	if (!own || !seen)
+		return false;
+	/* a group with groups below it is shared too */
+	fd = openat(dir, "cgroup.stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return false;
+	}
+	while (fgets(buf, sizeof(buf), f))
+		if (strncmp(buf, "nr_descendants ", 15) == 0 &&
+		    atoi(buf + 15) != 0)
+			own = false;
+	fclose(f);
+	return own;
+}
+
+int pt_do_guard(int argc, char **argv)
+{
+	char rel[PATH_MAX], err[512] = "", what[PT_JOB_MAX + 32];
+	unsigned int created = 0;
+	struct pt_cgroot root;
+	struct pt_slot slot;
+	struct statfs sfs;
+	struct pt_job job;
+	int ret, pid = 0, target = -1, slotfd = -1;
+	bool moved = false;
+	__u32 k;
+
+	ret = job_slot(argc, argv, "guard", &job, &k);
+	if (ret)
+		return ret;
+	if (argc < 5 || (strcmp(argv[3], "pid") && strcmp(argv[3], "cgroup"))) {
+		pt_error("%s: ip particle guard JOB slot K { pid PID | cgroup PATH }",
+			 argc < 4 ? "missing \"pid PID\" or \"cgroup PATH\"" :
+			 argc < 5 ? "a value is missing" : "expected pid or cgroup");
+		return -1;
+	}
+	if (argc > 5) {
+		pt_error("unknown keyword \"%s\": guard takes one pid or cgroup",
+			 argv[5]);
+		return -1;
+	}
+	if (strcmp(argv[3], "pid") == 0) {
+		if (get_s32(&pid, argv[4], 10) || pid <= 0) {
+			pt_error("argument \"%s\" is wrong: pid needs a process id",
+				 argv[4]);
+			return -1;
+		}
+		ret = pid_cgroup(pid, rel, sizeof(rel));
+		if (ret) {
+			pt_error("argument \"%s\" is wrong: %s", argv[4],
+				 ret == -ENOENT ? "no such process, or it is in no cgroup v2 group" :
+				 strerror(-ret));
+			return -1;
+		}
+	}
+	pt_slot_init(&slot, &job, k);
+
+	ret = pt_cgroup_open(&root);
+	if (ret) {
+		pt_error(ret == -ENOENT ?
+			 "no cgroup2 file system is mounted: the slot guard needs cgroup v2%s" :
+			 "opening the cgroup2 root failed%s", "");
+		return ret == -ENOENT ? -1 : -2;
+	}
+	if (!pid) {
+		const char *p = argv[4];
+		size_t m = strlen(root.mnt);
+
+		if (strncmp(p, root.mnt, m) == 0 && (p[m] == '/' || !p[m]))
+			p += m;
+		while (*p == '/')
+			p++;
+		if (strlen(p) >= sizeof(rel)) {
+			pt_error("argument \"%s\" is wrong: path too long", argv[4]);
+			pt_cgroup_close(&root);
+			return -1;
+		}
+		strcpy(rel, *p ? p : ".");
+	}
+	snprintf(what, sizeof(what), "%s/%s/slot-%u", PT_CGROUP_DIR, job.name, k);
+	target = openat(root.fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (target < 0 || fstatfs(target, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		pt_error("argument \"%s\" is wrong: not a cgroup v2 group under %s",
+			 argv[4], root.mnt);
+		ret = -1;
+		goto out;
+	}
+	if (pid && (strcmp(rel, ".") == 0 || strncmp(rel, PT_CGROUP_DIR "/", 9) == 0 ||
+		    !group_own(target, pid))) {
+		/* shared (or ours): the process moves into the slot's group */
+		close(target);
+		target = -1;
+		slotfd = pt_cgroup_slot_dir(&root, job.name, k, true, &created);
+		if (slotfd < 0) {
+			snprintf(err, sizeof(err), "cgroup %.200s/%s/%s/slot-%u: %s",
+				 root.mnt, PT_CGROUP_DIR, job.name, k,
+				 strerror(-slotfd));
+			ret = slotfd;
+			goto fail;
+		}
+		while (flock(slotfd, LOCK_EX) && errno == EINTR)
+			;
+		ret = pt_guard_apply(slotfd, &slot, err, sizeof(err));
+		if (!ret) {
+			ret = pt_cgroup_move(slotfd, pid);
+			if (ret)
+				snprintf(err, sizeof(err),
+					 "moving process %d into the slot's cgroup failed: %s",
+					 pid, strerror(-ret));
+			else
+				moved = true;
+		}
+		if (ret && (created & 4))
+			pt_guard_remove(slotfd, NULL);
+	} else if (strncmp(rel, PT_CGROUP_DIR "/", 9) == 0 && strcmp(rel, what)) {
+		pt_error("argument \"%s\" is wrong: the group of another particle job or slot",
+			 argv[4]);
+		ret = -1;
+		goto out;
+	} else {
+		ret = pt_guard_apply(target, &slot, err, sizeof(err));
+		if (!ret && strncmp(rel, PT_CGROUP_DIR "/", 9)) {
+			ret = pt_cgroup_remember(&root, job.name, k, target);
+			if (ret) {
+				snprintf(err, sizeof(err),
+					 "noting the guarded group on the job's cgroup failed: %s",
+					 strerror(-ret));
+				pt_guard_remove(target, &slot);
+			}
+		}
+	}
+fail:
+	if (ret) {
+		if (slotfd >= 0) {
+			close(slotfd);
+			slotfd = -1;
+		}
+		if (!moved)
+			pt_cgroup_slot_undo(&root, job.name, k, created);
+		pt_error("job \"%s\" slot %u: %s", job.name, k, err);
+		ret = -2;
+	}
+out:
+	if (slotfd >= 0)
+		close(slotfd);
+	if (target >= 0)
+		close(target);
+	pt_cgroup_close(&root);
+	return ret;
+}
