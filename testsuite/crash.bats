@@ -141,6 +141,14 @@ check_and_clean() {
 	run env PARTICLE_FAULT=add:claim "$IP" -n "$NA" particle add "$J" vtep br0 count 3
 	[ "$status" = 137 ]
 	[ -e "/run/netns/$J" ]
+	# The unmounted namespace died with the process; the kernel removes its
+	# veth pair (our port too) asynchronously: wait for that before the
+	# refusal's before/after comparison, which it would race otherwise.
+	local i
+	for ((i = 0; i < 200; i++)); do
+		sip -n "$NA" -o link | grep -qF "$(pt_port "$J")" || break
+		sleep 0.05
+	done
 	# add names the damage and the way out
 	pt_refuse damaged del -- add "$J" vtep br0 count 3
 	run "$IP" -n "$NA" particle show "$J"
