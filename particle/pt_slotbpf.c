@@ -9,20 +9,13 @@
  *
  * The address is the source on eth0 (traffic from the functions) and the
  * destination on the port (traffic to them), IPv4 and IPv6.  The program
- * is a few hand-written instructions, loaded with bpf(2) directly: no
- * compiler, no object file, no map.  This is a minimal loader of our own;
- * it sits behind pt_slot_prog_load() so that it can give way to a shared
- * one.
+ * is a few hand-written instructions, loaded by pt_bpf.c: no compiler,
+ * no object file, no map.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <stddef.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/syscall.h>
-#include <sys/socket.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
@@ -158,28 +151,12 @@ static void build(struct prog *p, const struct pt_job *job, bool dst,
 int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 		      char *log, size_t loglen)
 {
-	union bpf_attr attr;
 	struct prog p;
 	int fd;
 
 	build(&p, job, dst, max);
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SCHED_CLS;
-	attr.insns = (__u64)(unsigned long)p.v;
-	attr.insn_cnt = p.n;
-	attr.license = (__u64)(unsigned long)"GPL";
-	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s",
-		 dst ? "pt_slot_dst" : "pt_slot_src");
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (fd >= 0 || !log)
-		return fd >= 0 ? fd : -errno;
-	/* again, to hear why */
-	log[0] = '\0';
-	attr.log_buf = (__u64)(unsigned long)log;
-	attr.log_size = loglen;
-	attr.log_level = 1;
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (fd >= 0)
-		return fd;
-	return -errno;
+	fd = pt_bpf_load(BPF_PROG_TYPE_SCHED_CLS, 0,
+			 dst ? "pt_slot_dst" : "pt_slot_src", p.v, p.n, log,
+			 loglen);
+	return fd >= 0 ? fd : -errno;
 }
