@@ -19,10 +19,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-IP=${IP:-$TOP/build/iproute2-6.1.0/ip/ip}
-case $IP in /*) ;; *) IP=$PWD/$IP ;; esac
-STOCK=${STOCK_IP:-/usr/sbin/ip}
+. "$HERE/env.sh"
 OUT= ROUNDS=100 REPS=5 LOOPS=10
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -23,10 +23,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
-IP=${IP:-$TOP/build/iproute2-6.1.0/ip/ip}
-case $IP in /*) ;; *) IP=$PWD/$IP ;; esac
-STOCK=${STOCK_IP:-/usr/sbin/ip}
+. "$HERE/env.sh"
 PERL=$(command -v perl)
 MODE=${MODE:-quick}
 OUT=${OUT:-}
