@@ -53,12 +53,11 @@ static void fwd_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-/* JOB slot K: the job (copied out of the list) and its slot */
+/* JOB slot K: the job, read from its port, and its slot */
 static int job_slot(int argc, char **argv, const char *verb,
 		    struct pt_job *job, __u32 *k)
 {
-	struct pt_found_list jobs;
-	const struct pt_found *f;
+	struct pt_found f;
 	int err;
 
 	if (argc < 1) {
@@ -82,27 +81,27 @@ static int job_slot(int argc, char **argv, const char *verb,
 	}
 	if (pt_need_root(verb))
 		return -1;
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
+	/* one request for the job's port, whatever else the host holds */
+	err = pt_job_get(&rth, argv[0], &f);
+	if (err == -2)
 		return err;
-	f = pt_found_lookup(&jobs, argv[0]);
-	if (!f) {
+	if (err) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
 			 argv[0], argv[0]);
-		err = -1;
-	} else if (f->damaged || !f->job.count || !f->job.npools) {
-		pt_error("job \"%s\" is damaged (%s): \"ip particle del %s\" removes it",
-			 argv[0], f->damaged ? f->damaged : "no slots", argv[0]);
-		err = -1;
-	} else if (*k >= f->job.count) {
-		pt_error("argument \"%s\" is wrong: job \"%s\" has slots 0 to %u",
-			 argv[2], argv[0], f->job.count - 1);
-		err = -1;
-	} else {
-		*job = f->job;
+		return -1;
 	}
-	pt_found_list_free(&jobs);
-	return err;
+	if (f.damaged || !f.job.count || !f.job.npools) {
+		pt_error("job \"%s\" is damaged (%s): \"ip particle del %s\" removes it",
+			 argv[0], f.damaged ? f.damaged : "no slots", argv[0]);
+		return -1;
+	}
+	if (*k >= f.job.count) {
+		pt_error("argument \"%s\" is wrong: job \"%s\" has slots 0 to %u",
+			 argv[2], argv[0], f.job.count - 1);
+		return -1;
+	}
+	*job = f.job;
+	return 0;
 }
 
 /* CMD as execvp would find it, into path; -1 when there is none. */
