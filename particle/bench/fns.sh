@@ -18,7 +18,7 @@
 #           one: particle (add, then exec per slot, wildcard) vs the
 #           per-function overlay (perfn-batch of run.sh) and the CNI bridge
 #           plugin (functions started with nsenter + unshare, explicit bind).
-# Raw: raw/fns.csv (rep,figure,system,n,ns); fig7.md and goals-fns.txt.
+# Raw: raw/fns.csv (rep,figure,system,n,ns); fig8.md and goals-fns.txt.
 
 FNS_N=${FNS_N:-1000}
 FNS_JOB=${FNS_JOB:-$([ "$MODE" = full ] && echo 1000 || echo 100)}
@@ -239,7 +239,7 @@ fig_fns() {
 			"${jf:+$(awk -v a="$jf" -v b="$jp" 'BEGIN { printf "%.1f", a / b }')}" \
 			"${jc:+$(awk -v a="$jc" -v b="$jp" 'BEGIN { printf "%.1f", a / b }')}"
 		echo
-	} >"$OUT/fig7.md"
+	} >"$OUT/fig8.md"
 	{
 		if [ -n "$se" ] && [ -n "$sp" ]; then
 			awk -v a="$se" -v b="$sp" -v n="$FNS_N" 'BEGIN {
@@ -264,5 +264,5 @@ fig_fns() {
 			echo "n/a  connect+accept rate: no measurement"
 		fi
 	} >"$OUT/goals-fns.txt"
-	cat "$OUT/fig7.md" "$OUT/goals-fns.txt" >&2
+	cat "$OUT/fig8.md" "$OUT/goals-fns.txt" >&2
 }

@@ -21,7 +21,7 @@
 #   jobs     3. aggregation and shuffle on two nodes    fig3.*
 #   tenants  4. multi-tenancy (Table 6)                 fig4.*
 #   tput     5. iperf3 throughput (§5.5)                fig5.*
-#   fns      7. functions under the slot guard (issue   fig7.md
+#   fns      8. functions under the slot guard (issue   fig8.md
 #               11, fns.sh): exec vs ip netns exec + unshare
 #   kim      Kim et al. Fig. 5 (issue 12): per-slot rates   kim.* (kim.sh)
 #   conc     many processes at once (issue 10, --only conc): conc.sh
@@ -958,7 +958,7 @@ echo "wall: $((SECONDS - T_START)) s" >> "$OUT/machine.txt"
 
 "$PERL" "$HERE/report.pl" "$OUT" || die "report failed"
 [ -f "$OUT/goals-fns.txt" ] && cat "$OUT/goals-fns.txt" >>"$OUT/goals.txt" &&
-	cat "$OUT/fig7.md" "$OUT/goals-fns.txt" >>"$OUT/summary.md"
+	cat "$OUT/fig8.md" "$OUT/goals-fns.txt" >>"$OUT/summary.md"
 [ -f "$OUT/goals-kim.txt" ] && cat "$OUT/goals-kim.txt" >> "$OUT/goals.txt" && cat "$OUT/kim.md" >> "$OUT/summary.md"
 [ -f "$OUT/goals-conc.txt" ] && cat "$OUT/goals-conc.txt" >> "$OUT/goals.txt"	# --only conc
 ln -sfn "$(basename "$OUT")" "$(dirname "$OUT")/latest"
