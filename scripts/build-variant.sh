@@ -18,8 +18,13 @@ version=$(sed -n 's/^IPROUTE2_VERSION := //p' "$top/Makefile")
 src=$dir/iproute2-$version
 stamp=$dir/.variant
 
+# the same namespace directory as the Makefile's own build, however this
+# script is started
+NETNS_RUN_DIR=${NETNS_RUN_DIR:-/run/netns}
+export NETNS_RUN_DIR
+
 mkdir -p "$dir"
-want=$(printf '%s\n%s\n' "$cc" "$upstream"; cat "$top/patches/series";
+want=$(printf '%s\n%s\n%s\n' "$cc" "$upstream" "$NETNS_RUN_DIR"; cat "$top/patches/series";
 	cd "$top/patches" && cat $(cat series) | cksum)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	rm -rf "$src" "$stamp"

@@ -176,12 +176,24 @@ chroot_teardown() {
 	done
 	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
+	# Under make check-asan the sanitizers write their reports below a
+	# directory outside this root (ASan dies when it cannot open it): give
+	# the chroot that same directory, so the reports still reach the scan.
+	local asan_log
+	asan_log=$(sed -n 's|.*log_path=\(/[^:]*\)/[^/:]*.*|\1|p' <<<"${ASAN_OPTIONS:-}")
+	if [ -n "$asan_log" ]; then
+		mkdir -p "$r$asan_log"
+		mount --bind "$asan_log" "$r$asan_log"
+	fi
 
 	run chroot "$r" /bin/ip netns add "${T}c"
 	assert_success
-	chroot "$r" /bin/ip -n "${T}c" link add br0 type bridge
-	chroot "$r" /bin/ip -n "${T}c" addr add 10.72.0.1/24 dev br0
-	chroot "$r" /bin/ip -n "${T}c" link set br0 up
+	# upstream's own "link add" leaks rtnl_talk's answer buffer (see
+	# HACKING): not ours to report under check-asan
+	local upstream=${ASAN_OPTIONS:+$ASAN_OPTIONS:detect_leaks=0}
+	ASAN_OPTIONS=$upstream chroot "$r" /bin/ip -n "${T}c" link add br0 type bridge
+	ASAN_OPTIONS=$upstream chroot "$r" /bin/ip -n "${T}c" addr add 10.72.0.1/24 dev br0
+	ASAN_OPTIONS=$upstream chroot "$r" /bin/ip -n "${T}c" link set br0 up
 	run chroot "$r" /bin/ip -n "${T}c" particle add "${T}cj" vtep br0 count 3
 	assert_success
 	[ -e "$r/run/netns/${T}cj" ]
