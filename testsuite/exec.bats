@@ -219,6 +219,7 @@ vg() {
 }
 
 @test "valgrind: exec, exec again (reuse), show with functions, guard pid, del" {
+	pt_need_valgrind
 	vg -n "$NA" particle exec "$J" slot 1 true
 	vg -n "$NA" particle exec "$J" slot 1 sh -c 'exit 0'
 	pt_exec_bg "$NA" "$J" 2 sleep 30
@@ -232,6 +233,7 @@ vg() {
 }
 
 @test "valgrind: refused exec and guard" {
+	pt_need_valgrind
 	local log=$BATS_TEST_TMPDIR/vg.log
 	run --separate-stderr timeout 240 valgrind --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \

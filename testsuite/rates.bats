@@ -288,6 +288,7 @@ slot_rate() {
 }
 
 @test "rates: valgrind is clean for add, set, -s slots, -s show, del with limits" {
+	pt_need_valgrind
 	local log=$BATS_TEST_TMPDIR/vg.log
 	vg() {
 		run timeout 240 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \

@@ -80,6 +80,12 @@ PT_POOL2=10.77.1.10/16
 PT_VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--error-exitcode=99 --trace-children=no -q)
 
+# First in every test that runs valgrind: make check-asan (PT_ASAN=1) runs
+# the suite against an ASan build, which valgrind cannot run.
+pt_need_valgrind() {
+	[ -z "${PT_ASAN:-}" ] || skip "valgrind cannot run an ASan build (make check-asan)"
+}
+
 # pt_netns NAME: an empty namespace with lo up and no IPv6 on its devices
 # (keeps link-local DAD from changing addresses under the state snapshots).
 pt_netns() {
