@@ -8,6 +8,7 @@
 #define _PARTICLE_H_
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <limits.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -357,6 +358,7 @@ struct pt_cgroot {
 int pt_cgroup_open(struct pt_cgroot *r);
 void pt_cgroup_close(struct pt_cgroot *r);
 int pt_cgroup_populated(int dir);
+FILE *pt_cgroup_fopen(int dir, const char *file);
 int pt_cgroup_move(int dir, int pid);
 int pt_cgroup_slot_dir(const struct pt_cgroot *r, const char *job, __u32 k,
 		       bool create, unsigned int *created);

@@ -214,6 +214,31 @@ static int write_at(int dir, const char *file, const char *val)
 	return ret;
 }
 
+/* A cgroup file under dir as a stream, or NULL. */
+FILE *pt_cgroup_fopen(int dir, const char *file)
+{
+	int fd = openat(dir, file, O_RDONLY | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* The entries of dir, on a copy of the fd so that dir stays open. */
+static DIR *list_dir(int dir)
+{
+	int fd = dup(dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
 /* 1 when the group holds a process (cgroup.events "populated 1"). */
 int pt_cgroup_populated(int dir)
 {
@@ -397,29 +422,20 @@ static int foreign_populated(int group, __u32 k, void *arg)
 /* SIGKILL everything in dir and below (for kernels without cgroup.kill) */
 static void kill_tree(int dir)
 {
-	int fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	FILE *f = pt_cgroup_fopen(dir, "cgroup.procs");
 	struct dirent *de;
 	DIR *d;
 
-	if (fd >= 0) {
-		FILE *f = fdopen(fd, "r");
+	if (f) {
 		int pid;
 
-		if (f) {
-			while (fscanf(f, "%d", &pid) == 1)
-				kill(pid, SIGKILL);
-			fclose(f);
-		} else {
-			close(fd);
-		}
+		while (fscanf(f, "%d", &pid) == 1)
+			kill(pid, SIGKILL);
+		fclose(f);
 	}
-	fd = dup(dir);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = list_dir(dir);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		int sub;
 
@@ -438,14 +454,13 @@ static void kill_tree(int dir)
 static int remove_tree(int parent, const char *name)
 {
 	struct dirent *de;
-	int dir, fd, ret = 0;
+	int dir, ret = 0;
 	DIR *d;
 
 	dir = open_dir(parent, name);
 	if (dir < 0)
 		return errno == ENOENT ? 0 : -errno;
-	fd = dup(dir);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
+	d = list_dir(dir);
 	if (d) {
 		while ((de = readdir(d))) {
 			if (de->d_type == DT_DIR && de->d_name[0] != '.') {
@@ -456,8 +471,6 @@ static int remove_tree(int parent, const char *name)
 			}
 		}
 		closedir(d);
-	} else if (fd >= 0) {
-		close(fd);
 	}
 	pt_guard_remove(dir, NULL);
 	close(dir);
@@ -514,7 +527,7 @@ int pt_cgroup_trim(const struct pt_cgroot *r, const struct pt_job *job,
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	int jfd, fd;
+	int jfd;
 	DIR *d;
 
 	if (r->fd < 0)
@@ -523,11 +536,8 @@ int pt_cgroup_trim(const struct pt_cgroot *r, const struct pt_job *job,
 	jfd = open_dir(r->fd, path);
 	if (jfd < 0)
 		return 0;
-	fd = dup(jfd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
+	d = list_dir(jfd);
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
 		close(jfd);
 		return -ENOMEM;
 	}
@@ -560,7 +570,7 @@ unsigned int pt_cgroup_functions(const struct pt_cgroot *r,
 	char path[PATH_MAX];
 	unsigned int n = 0;
 	struct dirent *de;
-	int jfd, fd;
+	int jfd;
 	DIR *d;
 
 	if (r->fd < 0)
@@ -570,11 +580,8 @@ unsigned int pt_cgroup_functions(const struct pt_cgroot *r,
 	if (jfd < 0)
 		return 0;
 	n += foreign_each(r, jfd, foreign_populated, NULL);
-	fd = dup(jfd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
+	d = list_dir(jfd);
 	if (!d) {
-		if (fd >= 0)
-			close(fd);
 		close(jfd);
 		return n;
 	}

@@ -492,19 +492,13 @@ static int pid_cgroup(int pid, char *rel, size_t len)
 /* Only pid in the group, and no group below it? */
 static bool group_own(int dir, int pid)
 {
-	int fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	FILE *f = pt_cgroup_fopen(dir, "cgroup.procs");
 	bool own = true, seen = false;
 	char buf[64];
-	FILE *f;
 	int p;
 
-	if (fd < 0)
+	if (!f)
 		return false;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return false;
-	}
 	while (fscanf(f, "%d", &p) == 1) {
 		if (p == pid)
 			seen = true;
@@ -515,14 +509,9 @@ static bool group_own(int dir, int pid)
 	if (!own || !seen)
 		return false;
 	/* a group with groups below it is shared too */
-	fd = openat(dir, "cgroup.stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	f = pt_cgroup_fopen(dir, "cgroup.stat");
+	if (!f)
 		return false;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return false;
-	}
 	while (fgets(buf, sizeof(buf), f))
 		if (strncmp(buf, "nr_descendants ", 15) == 0 &&
 		    atoi(buf + 15) != 0)
