@@ -4,9 +4,7 @@
  *		of per-function addresses (see ip-particle(8)).
  */
 #include <stdio.h>
-#include <stdarg.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "utils.h"
 #include "ip_common.h"
@@ -32,26 +30,6 @@ static void usage(FILE *fp)
 		"pool may be given twice, once per address family (dual stack).\n"
 		"RATE as tc writes it (100mbit, 1gbit, 12500kbps) or none; ip -s particle\n"
 		"slots JOB prints per-slot counters, ip -s particle show the job's totals.\n");
-}
-
-void pt_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("Error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(".\n", stderr);
-}
-
-int pt_need_root(const char *verb)
-{
-	if (geteuid() == 0)
-		return 0;
-	pt_error("ip particle %s needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)",
-		 verb);
-	return -1;
 }
 
 static int do_help(int argc, char **argv)

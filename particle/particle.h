@@ -102,6 +102,10 @@ struct pt_link {
 	char alias[256];
 };
 
+/* pt_error.c: the lowest layer, called by every other file */
+void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int pt_need_root(const char *verb);
+
 /* pt_pool.c */
 const char *pt_mode_name(enum pt_mode mode);
 int pt_addr_width(int family);
@@ -298,9 +302,6 @@ void pt_job_totals_print(const struct pt_found *f);
 int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 		      char *log, size_t loglen);
 
-/* ipparticle.c */
-int pt_need_root(const char *verb);
-void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* pt_bpf.c: small hand-written BPF programs, loaded with bpf(2) */
 #include <linux/bpf.h>
