@@ -105,6 +105,7 @@ struct pt_link {
 /* pt_error.c: the lowest layer, called by every other file */
 void pt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int pt_need_root(const char *verb);
+void pt_error_no_job(const char *name);
 
 /* pt_pool.c */
 const char *pt_mode_name(enum pt_mode mode);
@@ -237,6 +238,12 @@ int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 		   const char *bridge, struct pt_found_list *list,
 		   unsigned int *nports);
 int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f);
+#define PT_FIND_WHOLE	1	/* a damaged job's port: look at every port */
+#define PT_FIND_PORT	2	/* a nameless damaged record by JOB's port */
+#define PT_FIND_SAY	4	/* say "no particle job" */
+const struct pt_found *pt_job_find(struct rtnl_handle *rth, const char *name,
+				   unsigned int flags,
+				   struct pt_found_list *jobs, int *err);
 void pt_found_list_free(struct pt_found_list *list);
 const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 				       const char *job);

@@ -17,77 +17,6 @@
 #include "ip_common.h"
 #include "particle.h"
 
-/* A port whose record names no usable job: found by JOB's port name. */
-static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
-					      const char *name)
-{
-	char port[IFNAMSIZ];
-	unsigned int i;
-
-	pt_port_name(name, port);
-	for (i = 0; i < jobs->n; i++)
-		if (jobs->v[i].damaged && !jobs->v[i].job.name[0] &&
-		    strcmp(jobs->v[i].job.port, port) == 0) {
-			strcpy(jobs->v[i].job.name, name);
-			return &jobs->v[i];
-		}
-	return NULL;
-}
-
-/*
- * JOB by its port's name, as the only entry of jobs: 0, -ENODEV when the
- * port does not hold JOB (the caller then looks further), -2 (said).
- */
-static int by_name(const char *name, struct pt_found_list *jobs)
-{
-	struct pt_found f;
-	int err = pt_job_get(&rth, name, &f);
-
-	if (err)
-		return err;
-	jobs->v = malloc(sizeof(*jobs->v));
-	if (!jobs->v) {
-		pt_error("out of memory");
-		return -2;
-	}
-	jobs->v[0] = f;
-	jobs->n = jobs->cap = 1;
-	return 0;
-}
-
-/*
- * The job named on the command line, read back from its port; jobs holds
- * every job of the namespace (set checks the others), freed by the caller.
- */
-static const struct pt_found *find_job(const char *name,
-				       struct pt_found_list *jobs, int *err)
-{
-	const struct pt_found *f;
-
-	memset(jobs, 0, sizeof(*jobs));
-	if (!pt_job_name_valid(name)) {
-		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
-		*err = -1;
-		return NULL;
-	}
-	/* by its port's name: one request, however many jobs there are */
-	*err = by_name(name, jobs);
-	if (*err != -ENODEV)
-		return *err ? NULL : &jobs->v[0];
-	*err = pt_jobs_find(&rth, jobs);
-	if (*err)
-		return NULL;
-	f = pt_found_lookup(jobs, name);
-	if (!f)
-		f = damaged_by_port(jobs, name);
-	if (!f) {
-		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 name, name);
-		*err = -1;
-	}
-	return f;
-}
-
 /*
  * The kernel unlists a deleted device at once, but the DELLINK request
  * returns only after an RCU barrier and reference waits (tens of ms here,
@@ -210,20 +139,9 @@ int pt_do_del(int argc, char **argv)
 		return err;
 	if (pt_need_root("del"))
 		return -1;
-	if (!pt_job_name_valid(argv[0])) {
-		pt_error("argument \"%s\" is wrong: not a valid JOB name",
-			 argv[0]);
-		return -1;
-	}
-	memset(&jobs, 0, sizeof(jobs));
-	err = by_name(argv[0], &jobs);
-	if (err == -ENODEV)	/* no port holds it: look at every one */
-		err = pt_jobs_find(&rth, &jobs);
-	if (err)
+	f = pt_job_find(&rth, argv[0], PT_FIND_PORT, &jobs, &err);
+	if (!f && err != -ENODEV)
 		return err;
-	f = pt_found_lookup(&jobs, argv[0]);
-	if (!f)
-		f = damaged_by_port(&jobs, argv[0]);
 	if (f) {
 		err = del_job(f);
 	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
@@ -237,8 +155,7 @@ int pt_do_del(int argc, char **argv)
 		err = pt_cgroup_tidy(&named, 0);
 		err = pt_netns_remove(argv[0]) ?: err;
 	} else {
-		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 argv[0], argv[0]);
+		pt_error_no_job(argv[0]);
 		err = -1;
 	}
 	pt_found_list_free(&jobs);
@@ -407,7 +324,7 @@ int pt_do_set(int argc, char **argv)
 		return -1;
 	if (pt_need_root("set"))
 		return -1;
-	f = find_job(argv[0], &jobs, &err);
+	f = pt_job_find(&rth, argv[0], PT_FIND_PORT | PT_FIND_SAY, &jobs, &err);
 	if (!f)
 		goto out;
 	if (f->damaged) {
@@ -441,7 +358,7 @@ int pt_do_set(int argc, char **argv)
 		err = pt_lock_bridge(&lk, bridge);
 		if (err)
 			goto out;
-		f = find_job(argv[0], &jobs, &err);
+		f = pt_job_find(&rth, argv[0], PT_FIND_PORT | PT_FIND_SAY, &jobs, &err);
 		if (!f)
 			goto out;
 		if (f->damaged) {

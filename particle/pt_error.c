@@ -28,3 +28,10 @@ int pt_need_root(const char *verb)
 		 verb);
 	return -1;
 }
+
+/* del, set, show JOB and slots JOB of a job that is not there */
+void pt_error_no_job(const char *name)
+{
+	pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
+		 name, name);
+}

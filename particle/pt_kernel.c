@@ -402,6 +402,89 @@ const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 	return NULL;
 }
 
+/* A port whose record names no usable job: found by JOB's port name. */
+static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
+					      const char *name)
+{
+	char port[IFNAMSIZ];
+	unsigned int i;
+
+	pt_port_name(name, port);
+	for (i = 0; i < jobs->n; i++)
+		if (jobs->v[i].damaged && !jobs->v[i].job.name[0] &&
+		    strcmp(jobs->v[i].job.port, port) == 0) {
+			strcpy(jobs->v[i].job.name, name);
+			return &jobs->v[i];
+		}
+	return NULL;
+}
+
+/*
+ * JOB by its port's name, as the only entry of jobs: 0, -ENODEV when the
+ * port does not hold JOB (the caller then looks further), -2 (said).
+ */
+static int by_name(struct rtnl_handle *rth, const char *name,
+		   struct pt_found_list *jobs)
+{
+	struct pt_found f;
+	int err = pt_job_get(rth, name, &f);
+
+	if (err)
+		return err;
+	jobs->v = malloc(sizeof(*jobs->v));
+	if (!jobs->v) {
+		pt_error("out of memory");
+		return -2;
+	}
+	jobs->v[0] = f;
+	jobs->n = jobs->cap = 1;
+	return 0;
+}
+
+/*
+ * The job named on the command line (del, set, show JOB, slots): by its
+ * port's name, one request however many jobs there are; a dump of every
+ * port only when that port holds no job (PT_FIND_WHOLE: no whole job).
+ * PT_FIND_PORT also finds a damaged record without a usable name by JOB's
+ * port name; PT_FIND_SAY says "no particle job".  jobs holds what was
+ * read, freed by the caller.  Returns the job, or NULL with *err -ENODEV
+ * (not found, said only with PT_FIND_SAY, then -1), -1 or -2 (said).
+ */
+const struct pt_found *pt_job_find(struct rtnl_handle *rth, const char *name,
+				   unsigned int flags,
+				   struct pt_found_list *jobs, int *err)
+{
+	const struct pt_found *f;
+
+	memset(jobs, 0, sizeof(*jobs));
+	if (!pt_job_name_valid(name)) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name", name);
+		*err = -1;
+		return NULL;
+	}
+	*err = by_name(rth, name, jobs);
+	if (!*err && (flags & PT_FIND_WHOLE) && jobs->v[0].damaged) {
+		pt_found_list_free(jobs);	/* look at every port */
+		*err = -ENODEV;
+	}
+	if (*err != -ENODEV)
+		return *err ? NULL : &jobs->v[0];
+	*err = pt_jobs_find(rth, jobs);
+	if (*err)
+		return NULL;
+	f = pt_found_lookup(jobs, name);
+	if (!f && (flags & PT_FIND_PORT))
+		f = damaged_by_port(jobs, name);
+	if (!f) {
+		*err = -ENODEV;
+		if (flags & PT_FIND_SAY) {
+			pt_error_no_job(name);
+			*err = -1;
+		}
+	}
+	return f;
+}
+
 struct addr_filter {
 	int ifindex, family, max, n;
 	struct pt_pool *out;

@@ -131,50 +131,33 @@ static void print_job(const struct pt_found *f, const struct pt_cgroot *cg)
 int pt_do_show(int argc, char **argv)
 {
 	struct pt_found_list jobs;
+	const struct pt_found *f = NULL;
 	struct pt_cgroot cg;
 	const char *only = NULL;
 	unsigned int i;
 	bool ours;
 	int err;
 
-	if (argc > 0) {
-		only = argv[0];
-		if (argc > 1) {
-			pt_error("unknown keyword \"%s\": show takes at most JOB",
-				 argv[1]);
-			return -1;
-		}
-		if (!pt_job_name_valid(only)) {
-			pt_error("argument \"%s\" is wrong: not a valid JOB name",
-				 only);
-			return -1;
-		}
-	}
-	if (only) {	/* a whole job: found by its port's name */
-		struct pt_found f;
-
-		err = pt_job_get(&rth, only, &f);
-		if (err == -2)
-			return err;
-		if (!err && !f.damaged) {
-			if (pt_cgroup_open(&cg))
-				cg.fd = -1;	/* no cgroup2: no functions */
-			new_json_obj(json);
-			print_job(&f, &cg);
-			delete_json_obj();
-			pt_cgroup_close(&cg);
-			return 0;
-		}
-	}
-	err = pt_jobs_find(&rth, &jobs);
-	if (err)
-		return err;
-	if (only && !pt_found_lookup(&jobs, only) &&
-	    !(pt_netns_state(only, &ours) == PT_NS_ORPHAN && ours)) {
-		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 only, only);
-		pt_found_list_free(&jobs);
+	if (argc > 1) {
+		pt_error("unknown keyword \"%s\": show takes at most JOB",
+			 argv[1]);
 		return -1;
+	}
+	if (argc > 0) {	/* a whole job: found by its port's name */
+		only = argv[0];
+		f = pt_job_find(&rth, only, PT_FIND_WHOLE, &jobs, &err);
+		if (!f && err != -ENODEV)
+			return err;
+		if (!f && !(pt_netns_state(only, &ours) == PT_NS_ORPHAN &&
+			    ours)) {
+			pt_error_no_job(only);
+			pt_found_list_free(&jobs);
+			return -1;
+		}
+	} else {
+		err = pt_jobs_find(&rth, &jobs);
+		if (err)
+			return err;
 	}
 
 	if (jobs.n == 0 || pt_cgroup_open(&cg))
@@ -183,7 +166,8 @@ int pt_do_show(int argc, char **argv)
 	for (i = 0; i < jobs.n; i++)
 		if (!only || strcmp(jobs.v[i].job.name, only) == 0)
 			print_job(&jobs.v[i], &cg);
-	pt_netns_orphans(&jobs, print_orphan, (void *)only);
+	if (!only || !f)
+		pt_netns_orphans(&jobs, print_orphan, (void *)only);
 	delete_json_obj();
 	pt_cgroup_close(&cg);
 	pt_found_list_free(&jobs);
@@ -195,7 +179,6 @@ int pt_do_slots(int argc, char **argv)
 	struct pt_slot_counters *ctr = NULL;
 	struct pt_found_list jobs;
 	const struct pt_found *f;
-	struct pt_found one;
 	const struct pt_job *job;
 	__u32 k;
 	int err, i;
@@ -208,29 +191,11 @@ int pt_do_slots(int argc, char **argv)
 				 argv[1]);
 		return -1;
 	}
-	if (!pt_job_name_valid(argv[0])) {
-		pt_error("argument \"%s\" is wrong: not a valid JOB name",
-			 argv[0]);
-		return -1;
-	}
-	/* a whole job by its port's name; anything else as before */
-	memset(&jobs, 0, sizeof(jobs));
-	err = pt_job_get(&rth, argv[0], &one);
-	if (err == -2)
-		return err;
-	if (!err && !one.damaged) {
-		f = &one;
-	} else {
-		err = pt_jobs_find(&rth, &jobs);
-		if (err)
-			return err;
-		f = pt_found_lookup(&jobs, argv[0]);
-	}
+	f = pt_job_find(&rth, argv[0], PT_FIND_WHOLE | PT_FIND_SAY, &jobs,
+			&err);
 	if (!f) {
-		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 argv[0], argv[0]);
 		pt_found_list_free(&jobs);
-		return -1;
+		return err;
 	}
 	job = &f->job;
 	if (!job->count || !job->npools) {
