@@ -168,7 +168,8 @@ int pt_get_u32(const char *arg, __u32 *v);
 int pt_check_count(const struct pt_job *job, __u32 count);
 int pt_parse_limit(const char *kw, const char *arg, struct pt_limits *l);
 
-/* pt_nlbatch.c: many requests, one write, answers read together */
+/* pt_nlbatch.c: every rtnetlink request built; many requests, one write,
+ * answers read together */
 struct pt_batch {
 	char *buf;
 	size_t len, cap;
@@ -194,6 +195,31 @@ int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
 		   int family, const struct pt_addr *gw);
 int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex);
+int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
+		      const char *name);
+
+/* An RTM_*LINK request with room for attributes (a veth peer included). */
+struct pt_link_req {
+	struct nlmsghdr n;
+	struct ifinfomsg ifi;
+	char buf[1024];
+};
+
+void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
+		      int ifindex);
+void pt_req_getlink(struct pt_link_req *req, const char *name, int ifindex,
+		    int nsid, bool stats);
+int pt_req_linkdump(struct rtnl_handle *rth, int master);
+int pt_req_addrdump(struct rtnl_handle *rth, int family, int ifindex);
+void pt_req_record(struct pt_link_req *req, int ifindex, const char *name,
+		   const char *record);
+void pt_req_port(struct pt_link_req *req, const char *port, __u32 mtu,
+		 int master, int nsfd, const __u8 *mac);
+/* single requests, each one rtnl_talk(): writes */
+int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n);
+int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
+int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
+int pt_bridge_create(struct rtnl_handle *rth, const char *name);
 
 /* pt_install.c */
 int pt_pool_requests(struct pt_batch *b, struct rtnl_handle *rth,
@@ -220,17 +246,7 @@ int pt_netns_commit(struct pt_nsjob *ns);
 void pt_netns_abort(struct pt_nsjob *ns);
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
 
-/* An RTM_*LINK request with room for attributes (a veth peer included). */
-struct pt_link_req {
-	struct nlmsghdr n;
-	struct ifinfomsg ifi;
-	char buf[1024];
-};
-
-void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
-		      int ifindex);
-
-/* pt_kernel.c: facts read from the kernel */
+/* pt_kernel.c: facts read from the kernel (reads only) */
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
 		struct pt_link *link);
 int pt_jobs_find(struct rtnl_handle *rth, struct pt_found_list *list);
@@ -252,10 +268,6 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f,
 		 __u8 *mac, __u32 *mtu);
 int pt_ifindex_in(struct rtnl_handle *rth, const char *name);
-int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n);
-int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
-int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
-int pt_bridge_create(struct rtnl_handle *rth, const char *name);
 
 /* pt_lock.c: many processes at once, and crashes half way */
 #define PT_BUSY_KEY		"busy"	/* record key while add/set work */
@@ -277,8 +289,6 @@ int pt_netns_mark(const char *name, char *buf, size_t len);
 int pt_netns_state(const char *name, bool *ours);
 int pt_netns_orphans(const struct pt_found_list *jobs,
 		     void (*fn)(const char *name, void *arg), void *arg);
-int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
-		      const char *name);
 bool pt_netns_is_job(const char *name);
 int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr);
 

@@ -363,9 +363,7 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 {
 	const struct pt_job *job = plan->job;
 	struct pt_link_req req, alias;
-	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
 	__u8 mac[ETH_ALEN];
-	struct rtattr *linkinfo, *data, *peer;
 	char record[256];
 	int err;
 
@@ -375,27 +373,8 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 		pt_default_mac(job, mac);
 
 	/* the port, born on the bridge, with its peer born in the job */
-	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-	req.ifi.ifi_change = IFF_UP;
-	req.ifi.ifi_flags = IFF_UP;
-	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, job->port,
-		  strlen(job->port) + 1);
-	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
-	addattr32(&req.n, sizeof(req), IFLA_MASTER, plan->bridge_ifindex);
-	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
-	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "veth", 4);
-	data = addattr_nest(&req.n, sizeof(req), IFLA_INFO_DATA);
-	peer = addattr_nest(&req.n, sizeof(req), VETH_INFO_PEER);
-	req.n.nlmsg_len += sizeof(peer_ifi);
-	memcpy((char *)peer + RTA_LENGTH(0), &peer_ifi, sizeof(peer_ifi));
-	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, PT_JOB_IFNAME,
-		  strlen(PT_JOB_IFNAME) + 1);
-	addattr32(&req.n, sizeof(req), IFLA_MTU, plan->mtu);
-	addattr32(&req.n, sizeof(req), IFLA_NET_NS_FD, nsfd);
-	addattr_l(&req.n, sizeof(req), IFLA_ADDRESS, mac, ETH_ALEN);
-	addattr_nest_end(&req.n, peer);
-	addattr_nest_end(&req.n, data);
-	addattr_nest_end(&req.n, linkinfo);
+	pt_req_port(&req, job->port, plan->mtu, plan->bridge_ifindex, nsfd,
+		    mac);
 
 	/* the job's record, marked "not whole yet" until the pool is in */
 	if (pt_record_format(job, record, sizeof(record))) {
@@ -404,11 +383,7 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 		return -1;
 	}
 	pt_record_mark_busy(record, sizeof(record), "add");
-	pt_link_req_init(&alias, RTM_NEWLINK, 0, 0);
-	addattr_l(&alias.n, sizeof(alias), IFLA_IFNAME, job->port,
-		  strlen(job->port) + 1);
-	addattr_l(&alias.n, sizeof(alias), IFLA_IFALIAS, record,
-		  strlen(record) + 1);
+	pt_req_record(&alias, 0, job->port, record);
 
 	/*
 	 * Two writes, not one: in one, a create that failed (a same-name
@@ -445,10 +420,7 @@ static int add_record_whole(const struct pt_job *job)
 
 	if (pt_record_format(job, record, sizeof(record)))
 		return -1;
-	pt_link_req_init(&req, RTM_NEWLINK, 0, 0);
-	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, job->port,
-		  strlen(job->port) + 1);
-	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
+	pt_req_record(&req, 0, job->port, record);
 	if (pt_talk(&rth, &req.n)) {
 		pt_error("job \"%s\": writing its record on port \"%s\": %s",
 			 job->name, job->port, strerror(errno));

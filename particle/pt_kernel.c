@@ -3,6 +3,7 @@
  * What the kernel knows: devices of the vtep namespace, the jobs recorded
  * on their ports, the bridge's addresses, and eth0 of a job (read from the
  * vtep namespace through the peer's netns id, without entering the job).
+ * Reads only: the requests are built in pt_nlbatch.c, which also writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +17,6 @@
 
 #include "utils.h"
 #include "particle.h"
-
-void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
-		      int ifindex)
-{
-	memset(req, 0, sizeof(*req));
-	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
-	req->n.nlmsg_type = type;
-	req->n.nlmsg_flags = NLM_F_REQUEST | flags;
-	req->ifi.ifi_family = AF_UNSPEC;
-	req->ifi.ifi_index = ifindex;
-}
 
 /*
  * Attributes read back are checked like user input: a number of the wrong
@@ -101,11 +91,7 @@ int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,
 	struct nlmsghdr *answer;
 	int err;
 
-	pt_link_req_init(&req, RTM_GETLINK, 0, ifindex);
-	if (name)
-		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
-			  strlen(name) + 1);
-	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	pt_req_getlink(&req, name, ifindex, -1, false);
 	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer);
 	if (err < 0)
 		return errno ? -errno : -ENODEV;
@@ -247,17 +233,6 @@ static int ifindex_name(struct rtnl_handle *rth, int ifindex, char *name)
 	return 0;
 }
 
-/* req_filter_fn_t takes no argument: the master travels here */
-static int dump_master;
-
-static int master_filter(struct nlmsghdr *nlh, int reqlen)
-{
-	addattr32(nlh, reqlen, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (dump_master)
-		addattr32(nlh, reqlen, IFLA_MASTER, dump_master);
-	return 0;
-}
-
 static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
 {
 	bool dump_intr;
@@ -266,9 +241,7 @@ static int jobs_dump(struct rtnl_handle *rth, struct job_dump *d)
 again:
 	memset(d->list, 0, sizeof(*d->list));
 	d->nports = d->nbr = 0;
-	dump_master = d->master;
-	err = rtnl_linkdump_req_filter_fn(rth, AF_UNSPEC, master_filter);
-	dump_master = 0;
+	err = pt_req_linkdump(rth, d->master);
 	if (err < 0) {
 		pt_error("cannot ask the kernel for devices: %s",
 			 strerror(errno));
@@ -359,9 +332,7 @@ int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 	int err;
 
 	pt_port_name(name, port);
-	pt_link_req_init(&req, RTM_GETLINK, 0, 0);
-	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, port, strlen(port) + 1);
-	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	pt_req_getlink(&req, port, 0, -1, false);
 	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0) {
 		if (errno == ENODEV || !errno)
 			return -ENODEV;
@@ -520,20 +491,7 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 	struct addr_filter f = {
 		.ifindex = ifindex, .family = family, .max = max, .out = out,
 	};
-	/* with strict checking (ip sets it) the kernel dumps only ifindex */
-	struct {
-		struct nlmsghdr n;
-		struct ifaddrmsg ifa;
-	} req = {
-		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-		.n.nlmsg_type = RTM_GETADDR,
-		.n.nlmsg_flags = NLM_F_DUMP | NLM_F_REQUEST,
-		.n.nlmsg_seq = rth->dump = ++rth->seq,
-		.ifa.ifa_family = family,
-		.ifa.ifa_index = ifindex,
-	};
-
-	if (send(rth->fd, &req, sizeof(req), 0) < 0 ||
+	if (pt_req_addrdump(rth, family, ifindex) < 0 ||
 	    rtnl_dump_filter(rth, collect_addr, &f) < 0) {
 		pt_error("cannot read addresses of device #%d", ifindex);
 		return -2;
@@ -553,9 +511,7 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 
 	if (f->peer_nsid < 0 || !f->peer_ifindex)
 		return -1;
-	pt_link_req_init(&req, RTM_GETLINK, 0, f->peer_ifindex);
-	addattr32(&req.n, sizeof(req), IFLA_TARGET_NETNSID, f->peer_nsid);
-	addattr32(&req.n, sizeof(req), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	pt_req_getlink(&req, NULL, f->peer_ifindex, f->peer_nsid, false);
 	err = rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer);
 	if (err < 0)
 		return -1;
@@ -567,64 +523,4 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 		*mtu = rta_getattr_u32(tb[IFLA_MTU]);
 	free(answer);
 	return 0;
-}
-
-/*
- * rtnl_talk() without an answer buffer leaks the ACK in iproute2 6.1:
- * always take the answer and free it.
- */
-int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n)
-{
-	struct nlmsghdr *answer = NULL;
-	int err;
-
-	n->nlmsg_flags |= NLM_F_ACK;	/* rtnl_talk asks only without answer */
-	err = rtnl_talk_suppress_rtnl_errmsg(rth, n, &answer);
-	free(answer);
-	return err < 0 ? (errno ? -errno : -EIO) : 0;
-}
-
-/* Remove a device by index or name; its veth peer goes with it. */
-int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
-{
-	struct pt_link_req req;
-
-	pt_link_req_init(&req, RTM_DELLINK, 0, ifindex);
-	if (name)
-		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
-			  strlen(name) + 1);
-	return pt_talk(rth, &req.n);
-}
-
-/* Change master (-1: leave, 0: none) and up/down (-1: leave) of a device. */
-int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
-{
-	struct pt_link_req req;
-
-	pt_link_req_init(&req, RTM_NEWLINK, 0, ifindex);
-	if (master >= 0)
-		addattr32(&req.n, sizeof(req), IFLA_MASTER, master);
-	if (up >= 0) {
-		req.ifi.ifi_change = IFF_UP;
-		req.ifi.ifi_flags = up ? IFF_UP : 0;
-	}
-	return pt_talk(rth, &req.n);
-}
-
-/* A new bridge, up; returns its ifindex or a negative errno. */
-int pt_bridge_create(struct rtnl_handle *rth, const char *name)
-{
-	struct pt_link_req req;
-	struct rtattr *linkinfo;
-	int err;
-
-	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-	req.ifi.ifi_change = IFF_UP;
-	req.ifi.ifi_flags = IFF_UP;
-	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name, strlen(name) + 1);
-	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
-	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);
-	addattr_nest_end(&req.n, linkinfo);
-	err = pt_talk(rth, &req.n);
-	return err ? err : pt_ifindex_in(rth, name);
 }

@@ -288,23 +288,6 @@ int pt_netns_orphans(const struct pt_found_list *jobs,
 	return n;
 }
 
-/* lo of a job carries the same mark as the claim file: a namespace whose
- * port was removed by hand is still recognised by del JOB. */
-int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
-		      const char *name)
-{
-	struct pt_link_req req;
-	char mark[256];
-	int n = pt_netns_mark(name, mark, sizeof(mark));
-
-	if (n < 0)
-		return -1;
-	mark[n - 1] = '\0';	/* no newline in an ifalias */
-	pt_link_req_init(&req, RTM_NEWLINK, 0, 1 /* lo */);
-	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, mark, n);
-	return pt_batch_add(b, rth, &req.n);
-}
-
 /* Is the mounted /run/netns/NAME a job of this vtep namespace (lo's mark)? */
 bool pt_netns_is_job(const char *name)
 {

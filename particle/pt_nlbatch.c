@@ -4,6 +4,11 @@
  * few sendmsg() calls as the socket buffer allows.  Only the last request
  * of each write asks for an ACK; the kernel processes a write in order and
  * reports every failure, so one ACK tells us the whole write is done.
+ *
+ * Every rtnetlink request of ip particle is built here: the batch's
+ * address, route, neighbour and link requests, the single link writes
+ * (pt_talk), and the get and dump requests pt_kernel.c reads with.  tc
+ * requests are pt_tc.c's, bpf(2) calls pt_bpf.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +20,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/neighbour.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/veth.h>
 
 #include "utils.h"
 #include "particle.h"
@@ -426,4 +433,207 @@ int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 	};
 	add_addr_attr(&req.n, sizeof(req), NDA_DST, AF_INET6, a);
 	return pt_batch_add(b, rth, &req.n);
+}
+
+/* lo of a job carries the same mark as the claim file: a namespace whose
+ * port was removed by hand is still recognised by del JOB. */
+int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
+		      const char *name)
+{
+	struct pt_link_req req;
+	char mark[256];
+	int n = pt_netns_mark(name, mark, sizeof(mark));
+
+	if (n < 0)
+		return -1;
+	mark[n - 1] = '\0';	/* no newline in an ifalias */
+	pt_req_record(&req, 1 /* lo */, NULL, mark);
+	return pt_batch_add(b, rth, &req.n);
+}
+
+/* ---- single link requests, and the get and dump requests of reads ---- */
+
+void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
+		      int ifindex)
+{
+	memset(req, 0, sizeof(*req));
+	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req->n.nlmsg_type = type;
+	req->n.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->ifi.ifi_family = AF_UNSPEC;
+	req->ifi.ifi_index = ifindex;
+}
+
+/*
+ * A get of one device by name (ifindex 0) or index, here (nsid < 0) or in
+ * the namespace of netns id nsid; without its counters unless stats.
+ */
+void pt_req_getlink(struct pt_link_req *req, const char *name, int ifindex,
+		    int nsid, bool stats)
+{
+	pt_link_req_init(req, RTM_GETLINK, 0, ifindex);
+	if (name)
+		addattr_l(&req->n, sizeof(*req), IFLA_IFNAME, name,
+			  strlen(name) + 1);
+	if (nsid >= 0)
+		addattr32(&req->n, sizeof(*req), IFLA_TARGET_NETNSID, nsid);
+	if (!stats)
+		addattr32(&req->n, sizeof(*req), IFLA_EXT_MASK,
+			  RTEXT_FILTER_SKIP_STATS);
+}
+
+/* req_filter_fn_t takes no argument: the master travels here */
+static int dump_master, dump_ifindex;
+
+static int master_filter(struct nlmsghdr *nlh, int reqlen)
+{
+	addattr32(nlh, reqlen, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	if (dump_master)
+		addattr32(nlh, reqlen, IFLA_MASTER, dump_master);
+	return 0;
+}
+
+/* A dump of every device (master 0), or of the ports of master only. */
+int pt_req_linkdump(struct rtnl_handle *rth, int master)
+{
+	int err;
+
+	dump_master = master;
+	err = rtnl_linkdump_req_filter_fn(rth, AF_UNSPEC, master_filter);
+	dump_master = 0;
+	return err;
+}
+
+/* with strict checking (ip sets it) the kernel dumps only ifindex */
+static int ifindex_filter(struct nlmsghdr *nlh, int reqlen)
+{
+	struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
+
+	(void)reqlen;
+	ifa->ifa_index = dump_ifindex;
+	return 0;
+}
+
+/* A dump of the addresses of family on one device. */
+int pt_req_addrdump(struct rtnl_handle *rth, int family, int ifindex)
+{
+	int err;
+
+	dump_ifindex = ifindex;
+	err = rtnl_addrdump_req(rth, family, ifindex_filter);
+	dump_ifindex = 0;
+	return err;
+}
+
+/* The record (ifalias) of a device, by index or by name. */
+void pt_req_record(struct pt_link_req *req, int ifindex, const char *name,
+		   const char *record)
+{
+	pt_link_req_init(req, RTM_NEWLINK, 0, ifindex);
+	if (name)
+		addattr_l(&req->n, sizeof(*req), IFLA_IFNAME, name,
+			  strlen(name) + 1);
+	addattr_l(&req->n, sizeof(*req), IFLA_IFALIAS, record,
+		  strlen(record) + 1);
+}
+
+/*
+ * A job's port: a veth created up on the bridge (master), its peer eth0
+ * born in the job namespace (nsfd) with mac; both of MTU mtu.
+ */
+void pt_req_port(struct pt_link_req *req, const char *port, __u32 mtu,
+		 int master, int nsfd, const __u8 *mac)
+{
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo, *data, *peer;
+
+	pt_link_req_init(req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	req->ifi.ifi_change = IFF_UP;
+	req->ifi.ifi_flags = IFF_UP;
+	addattr_l(&req->n, sizeof(*req), IFLA_IFNAME, port, strlen(port) + 1);
+	addattr32(&req->n, sizeof(*req), IFLA_MTU, mtu);
+	addattr32(&req->n, sizeof(*req), IFLA_MASTER, master);
+	linkinfo = addattr_nest(&req->n, sizeof(*req), IFLA_LINKINFO);
+	addattr_l(&req->n, sizeof(*req), IFLA_INFO_KIND, "veth", 4);
+	data = addattr_nest(&req->n, sizeof(*req), IFLA_INFO_DATA);
+	peer = addattr_nest(&req->n, sizeof(*req), VETH_INFO_PEER);
+	req->n.nlmsg_len += sizeof(peer_ifi);
+	memcpy((char *)peer + RTA_LENGTH(0), &peer_ifi, sizeof(peer_ifi));
+	addattr_l(&req->n, sizeof(*req), IFLA_IFNAME, PT_JOB_IFNAME,
+		  strlen(PT_JOB_IFNAME) + 1);
+	addattr32(&req->n, sizeof(*req), IFLA_MTU, mtu);
+	addattr32(&req->n, sizeof(*req), IFLA_NET_NS_FD, nsfd);
+	addattr_l(&req->n, sizeof(*req), IFLA_ADDRESS, mac, ETH_ALEN);
+	addattr_nest_end(&req->n, peer);
+	addattr_nest_end(&req->n, data);
+	addattr_nest_end(&req->n, linkinfo);
+}
+
+/*
+ * rtnl_talk() without an answer buffer leaks the ACK in iproute2 6.1:
+ * always take the answer and free it.
+ */
+int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n)
+{
+	struct nlmsghdr *answer = NULL;
+	int err;
+
+	n->nlmsg_flags |= NLM_F_ACK;	/* rtnl_talk asks only without answer */
+	err = rtnl_talk_suppress_rtnl_errmsg(rth, n, &answer);
+	free(answer);
+	return err < 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+/* Remove a device by index or name; its veth peer goes with it. */
+int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name)
+{
+	struct pt_link_req req;
+
+	pt_link_req_init(&req, RTM_DELLINK, 0, ifindex);
+	if (name)
+		addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name,
+			  strlen(name) + 1);
+	return pt_talk(rth, &req.n);
+}
+
+/* Change master (-1: leave, 0: none) and up/down (-1: leave) of a device. */
+int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
+{
+	struct pt_link_req req;
+
+	pt_link_req_init(&req, RTM_NEWLINK, 0, ifindex);
+	if (master >= 0)
+		addattr32(&req.n, sizeof(req), IFLA_MASTER, master);
+	if (up >= 0) {
+		req.ifi.ifi_change = IFF_UP;
+		req.ifi.ifi_flags = up ? IFF_UP : 0;
+	}
+	return pt_talk(rth, &req.n);
+}
+
+/* A new bridge, up; returns its ifindex or a negative errno. */
+int pt_bridge_create(struct rtnl_handle *rth, const char *name)
+{
+	struct pt_link_req req;
+	struct nlmsghdr *answer;
+	struct rtattr *linkinfo;
+	int err;
+
+	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	req.ifi.ifi_change = IFF_UP;
+	req.ifi.ifi_flags = IFF_UP;
+	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name, strlen(name) + 1);
+	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
+	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);
+	addattr_nest_end(&req.n, linkinfo);
+	err = pt_talk(rth, &req.n);
+	if (err)
+		return err;
+	/* its ifindex, from a get of the name just made */
+	pt_req_getlink(&req, name, 0, -1, false);
+	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0)
+		return errno ? -errno : -ENODEV;
+	err = ((struct ifinfomsg *)NLMSG_DATA(answer))->ifi_index;
+	free(answer);
+	return err > 0 ? err : -ENODEV;
 }

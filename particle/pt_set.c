@@ -22,8 +22,7 @@ static int set_record(const struct pt_found *f, const struct pt_job *job,
 		return -1;
 	if (busy)
 		pt_record_mark_busy(record, sizeof(record), busy);
-	pt_link_req_init(&req, RTM_NEWLINK, 0, f->port_ifindex);
-	addattr_l(&req.n, sizeof(req), IFLA_IFALIAS, record, strlen(record) + 1);
+	pt_req_record(&req, f->port_ifindex, NULL, record);
 	return pt_talk(&rth, &req.n) ? -2 : 0;
 }
 

@@ -671,9 +671,7 @@ static int link_stats(struct rtnl_handle *rth, int ifindex, int nsid,
 	struct ifinfomsg *ifi;
 
 	memset(s, 0, sizeof(*s));
-	pt_link_req_init(&req, RTM_GETLINK, 0, ifindex);
-	if (nsid >= 0)
-		addattr32(&req.n, sizeof(req), IFLA_TARGET_NETNSID, nsid);
+	pt_req_getlink(&req, NULL, ifindex, nsid, true);
 	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0)
 		return -1;
 	ifi = NLMSG_DATA(answer);
