@@ -269,7 +269,7 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f,
 		 __u8 *mac, __u32 *mtu);
 int pt_ifindex_in(struct rtnl_handle *rth, const char *name);
 
-/* pt_lock.c: many processes at once, and crashes half way */
+/* pt_lock.c: many processes at once (the bridge lock), crashes half way */
 #define PT_BUSY_KEY		"busy"	/* record key while add/set work */
 struct pt_lock {
 	int fd;
@@ -282,14 +282,17 @@ void pt_fault(const char *step);
 const char *pt_vtepns_id(void);
 int pt_lock_bridge(struct pt_lock *lk, const char *bridge);
 void pt_unlock(struct pt_lock *lk);
+/* pt_record.c: marks of what is not whole */
 int pt_record_mark_busy(char *record, size_t len, const char *verb);
 void pt_found_check(struct pt_found *f, const char *alias, const char *ifname,
 		    int parsed);
 int pt_netns_mark(const char *name, char *buf, size_t len);
+/* pt_netns.c: job namespaces that are not whole */
 int pt_netns_state(const char *name, bool *ours);
 int pt_netns_orphans(const struct pt_found_list *jobs,
 		     void (*fn)(const char *name, void *arg), void *arg);
 bool pt_netns_is_job(const char *name);
+/* pt_kernel.c: a dump that says when it was interrupted */
 int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr);
 
 /* pt_add.c, pt_del.c, pt_show.c: the verbs */

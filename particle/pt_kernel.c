@@ -524,3 +524,74 @@ int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f, __u8 *mac,
 	free(answer);
 	return 0;
 }
+
+/*
+ * rtnl_dump_filter() for the jobs dump, which many processes make while
+ * links come and go: it reports NLM_F_DUMP_INTR in *intr (the caller
+ * dumps again) instead of printing "Dump was interrupted" for the user.
+ */
+int pt_dump(struct rtnl_handle *rth, rtnl_filter_t fn, void *arg, bool *intr)
+{
+	struct sockaddr_nl nladdr;
+	struct iovec iov = {};
+	struct msghdr msg = {
+		.msg_name = &nladdr, .msg_namelen = sizeof(nladdr),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	size_t cap = 0;
+	char *buf = NULL;
+	int ret = -1;
+
+	*intr = false;
+	for (;;) {
+		struct nlmsghdr *h;
+		ssize_t len;
+
+		iov.iov_base = NULL;
+		iov.iov_len = 0;
+		do {
+			len = recvmsg(rth->fd, &msg, MSG_PEEK | MSG_TRUNC);
+		} while (len < 0 && errno == EINTR);
+		if (len <= 0)
+			goto out;
+		if ((size_t)len > cap) {
+			char *nb = realloc(buf, len);
+
+			if (!nb)
+				goto out;
+			buf = nb;
+			cap = len;
+		}
+		iov.iov_base = buf;
+		iov.iov_len = cap;
+		do {
+			len = recvmsg(rth->fd, &msg, 0);
+		} while (len < 0 && errno == EINTR);
+		if (len <= 0)
+			goto out;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (nladdr.nl_pid || h->nlmsg_pid != rth->local.nl_pid ||
+			    h->nlmsg_seq != rth->dump)
+				continue;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = true;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				ret = 0;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ?
+					-e->error : EIO;
+				goto out;
+			}
+			if (fn(h, arg) < 0)
+				goto out;
+		}
+	}
+out:
+	free(buf);
+	return ret;
+}

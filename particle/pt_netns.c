@@ -21,12 +21,19 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
+#include <dirent.h>
 #include <time.h>
+#include <linux/magic.h>
 
 #include "utils.h"
 #include "namespace.h"
 #include "ip_common.h"
 #include "particle.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC	0x6e736673
+#endif
 
 
 /*
@@ -508,4 +515,89 @@ int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth)
 		return -2;
 	}
 	return 0;
+}
+
+/* ---- job namespaces that are not whole (see pt_lock.c) ---- */
+
+/*
+ * What /run/netns/NAME is: PT_NS_NONE, PT_NS_MOUNTED (a namespace),
+ * PT_NS_ORPHAN (the marked file an add makes just before its bind mount,
+ * left unmounted by a crash; *ours tells whether it was made from this
+ * vtep namespace) or PT_NS_OTHER.
+ */
+int pt_netns_state(const char *name, bool *ours)
+{
+	char path[PATH_MAX], buf[256], mark[256];
+	struct statfs sfs;
+	ssize_t n;
+	int fd, ret = PT_NS_OTHER;
+	size_t pre;
+
+	if (ours)
+		*ours = false;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? PT_NS_NONE : PT_NS_OTHER;
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
+		close(fd);
+		return PT_NS_MOUNTED;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || pt_netns_mark(name, mark, sizeof(mark)) < 0)
+		return PT_NS_OTHER;
+	buf[n] = '\0';
+	/* "particle:1 job=NAME vtepns=" */
+	pre = strstr(mark, " vtepns=") - mark + strlen(" vtepns=");
+	if (strncmp(buf, mark, pre) == 0) {
+		ret = PT_NS_ORPHAN;
+		if (ours)
+			*ours = strcmp(buf, mark) == 0;
+	}
+	return ret;
+}
+
+/* fn(name, arg) for every marked, unmounted /run/netns entry of this vtep
+ * namespace that no port of jobs claims. */
+int pt_netns_orphans(const struct pt_found_list *jobs,
+		     void (*fn)(const char *name, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *dir = opendir(NETNS_RUN_DIR);
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) != NULL) {
+		bool ours;
+
+		if (!pt_job_name_valid(de->d_name) ||
+		    (jobs && pt_found_lookup(jobs, de->d_name)))
+			continue;
+		if (pt_netns_state(de->d_name, &ours) == PT_NS_ORPHAN && ours) {
+			fn(de->d_name, arg);
+			n++;
+		}
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Is the mounted /run/netns/NAME a job of this vtep namespace (lo's mark)? */
+bool pt_netns_is_job(const char *name)
+{
+	struct rtnl_handle jrth = { .fd = -1 };
+	struct pt_link lo;
+	char mark[256];
+	int n = pt_netns_mark(name, mark, sizeof(mark));
+	bool ours = false;
+
+	if (n < 0 || pt_netns_open_rtnl(name, &jrth))
+		return false;
+	mark[n - 1] = '\0';
+	if (pt_link_get(&jrth, NULL, 1, &lo) == 0)
+		ours = strcmp(lo.alias, mark) == 0;
+	rtnl_close(&jrth);
+	return ours;
 }

@@ -296,3 +296,91 @@ int pt_record_check_port(const struct pt_job *job, const char *ifname,
 	}
 	return 0;
 }
+
+/* ---- records of jobs that are not whole (see pt_lock.c) ---- */
+
+/* The value of " KEY=" in a record, copied into val; 0 if present. */
+static int record_value(const char *alias, const char *key, char *val,
+			size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = alias;
+
+	while ((p = strchr(p, ' ')) != NULL) {
+		p++;
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			size_t n = strcspn(p + klen + 1, " ");
+
+			if (n >= len)
+				return -1;
+			memcpy(val, p + klen + 1, n);
+			val[n] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int pt_record_mark_busy(char *record, size_t len, const char *verb)
+{
+	size_t n = strlen(record);
+	int m = snprintf(record + n, len - n, " " PT_BUSY_KEY "=%s", verb);
+
+	if (m < 0 || (size_t)m >= len - n) {
+		record[n] = '\0';	/* too long to mark: stays unmarked */
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Called for every port whose ifalias starts with "particle:".  parsed is
+ * the result of pt_record_parse() on it.  Sets f->damaged when the record
+ * does not describe a whole job, and gives the job the name del, flush
+ * and show must use for it (a damaged record's own name is trusted only
+ * when it derives the port's name).
+ */
+void pt_found_check(struct pt_found *f, const char *alias, const char *ifname,
+		    int parsed)
+{
+	char name[PT_JOB_MAX + 1], port[IFNAMSIZ], verb[16];
+
+	if (parsed == 0) {
+		pt_port_name(f->job.name, port);
+		if (strcmp(port, ifname) == 0) {
+			if (record_value(alias, PT_BUSY_KEY, verb,
+					 sizeof(verb)) == 0)
+				f->damaged = strcmp(verb, "set") == 0 ?
+					     "set not finished" :
+					     "add not finished";
+			return;
+		}
+		f->damaged = "record names another job";
+	} else {
+		f->damaged = "record unreadable";
+	}
+
+	/* keep nothing of a record that cannot be trusted but a name */
+	memset(&f->job, 0, sizeof(f->job));
+	if (record_value(alias, "job", name, sizeof(name)) == 0 &&
+	    pt_job_name_valid(name)) {
+		pt_port_name(name, port);
+		if (strcmp(port, ifname) == 0) {
+			strcpy(f->job.name, name);
+			return;
+		}
+	}
+	if (strncmp(ifname, PT_PORT_PREFIX, strlen(PT_PORT_PREFIX)) == 0 &&
+	    pt_job_name_valid(ifname + strlen(PT_PORT_PREFIX)))
+		strcpy(f->job.name, ifname + strlen(PT_PORT_PREFIX));
+	/* else: a hashed port name with no usable job name: "" */
+}
+
+/* The mark of a job namespace's claim file (and of its lo): who made it. */
+int pt_netns_mark(const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, PT_RECORD_TAG " job=%s vtepns=%s\n", name,
+			 pt_vtepns_id());
+
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
