@@ -48,6 +48,7 @@ enum pt_mode {
 
 /* Per-slot rates (bytes per second, 0: none) and counters (issue 12). */
 #define PT_TC_SLOTS_MAX		65534U	/* class minors 1..N, 0xffff the job's */
+#define PT_TC_UNLIMITED		(1ULL << 40)	/* bytes/s: ~8.8 Tbit, no limit */
 struct pt_limits {
 	__u64 rate;		/* the whole job */
 	__u64 slot_rate;	/* each slot's guarantee */
@@ -118,7 +119,6 @@ void pt_addr_to_bytes(int family, const struct pt_addr *a, void *bytes);
 void pt_addr_from_bytes(int family, const void *bytes, struct pt_addr *a);
 struct pt_addr pt_addr_add(struct pt_addr a, __u64 n);
 int pt_addr_cmp(const struct pt_addr *a, const struct pt_addr *b);
-int pt_pool_parse(const char *arg, struct pt_pool *pool);
 __u64 pt_pool_room(const struct pt_pool *pool);
 struct pt_addr pt_pool_slot(const struct pt_pool *pool, __u64 slot);
 struct pt_addr pt_pool_network(const struct pt_pool *pool);
@@ -160,6 +160,9 @@ int pt_record_check_port(const struct pt_job *job, const char *ifname,
 			 const char **why);
 int pt_ifname_valid(const char *name);
 __u32 pt_count_max(const struct pt_job *job);
+bool pt_limits_on(const struct pt_limits *l);
+int pt_limits_format(const struct pt_limits *l, char *buf, size_t len);
+int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l);
 
 /* pt_parse.c */
 int pt_parse_add(int argc, char **argv, struct pt_job *job);
@@ -167,6 +170,10 @@ int pt_parse_count(const char *arg, __u32 *count);
 int pt_get_u32(const char *arg, __u32 *v);
 int pt_check_count(const struct pt_job *job, __u32 count);
 int pt_parse_limit(const char *kw, const char *arg, struct pt_limits *l);
+int pt_pool_parse(const char *arg, struct pt_pool *pool);
+int pt_rate_parse(const char *kw, const char *arg, __u64 *rate);
+const char *pt_rate_str(__u64 rate, char *buf, size_t len);
+int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg);
 
 /* pt_nlbatch.c: every rtnetlink request built; many requests, one write,
  * answers read together */
@@ -305,11 +312,6 @@ int pt_do_slots(int argc, char **argv);
 
 /* pt_tc.c, pt_slotbpf.c: per-slot rates and counters */
 struct pt_slot_counters;
-bool pt_limits_on(const struct pt_limits *l);
-int pt_rate_parse(const char *kw, const char *arg, __u64 *rate);
-int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg);
-int pt_limits_format(const struct pt_limits *l, char *buf, size_t len);
-int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l);
 int pt_tc_apply(struct rtnl_handle *job_rth, int eth0, int port,
 		const struct pt_job *old, const struct pt_job *new,
 		const char *what);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <math.h>
 #include <sys/socket.h>
 
 #include "utils.h"
@@ -81,6 +82,141 @@ int pt_check_count(const struct pt_job *job, __u32 count)
 			 count, pt_mode_name(job->mode), max,
 			 job->mode == PT_MODE_ADDRS ?
 			 " (mode anyip holds more)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int pt_pool_parse(const char *arg, struct pt_pool *pool)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	__u32 plen;
+
+	if (strlen(arg) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (!slash) {
+		pt_error("argument \"%s\" is wrong: pool needs a prefix length, as in 10.0.0.2/24",
+			 arg);
+		return -1;
+	}
+	*slash++ = '\0';
+	if (pt_addr_parse_any(buf, &pool->family, &pool->first))
+		goto bad;
+	if (pt_get_u32(slash, &plen) ||
+	    plen > (__u32)pt_addr_width(pool->family)) {
+		pt_error("argument \"%s\" is wrong: prefix length must be 0 to %d",
+			 arg, pt_addr_width(pool->family));
+		return -1;
+	}
+	pool->plen = plen;
+	pool->arg = arg;
+	if (!pt_pool_room(pool)) {	/* outside the usable range */
+		struct pt_addr net = pt_pool_network(pool);
+
+		pt_error("argument \"%s\" is wrong: %s is the %s address of its subnet, not a usable one",
+			 arg, buf,
+			 pt_addr_cmp(&pool->first, &net) == 0 ? "network"
+							      : "broadcast");
+		return -1;
+	}
+	return 0;
+bad:
+	pt_error("argument \"%s\" is wrong: pool must be ADDR/PLEN with an IPv4 or IPv6 address",
+		 arg);
+	return -1;
+}
+
+/*
+ * RATE as tc writes it (lib/utils_math.c's get_rate64(), the parser tc
+ * uses, is in libutil and linked into ip), or "none" (0).  get_rate64()
+ * itself accepts negative, fractional and absurd values: refuse them.
+ */
+int pt_rate_parse(const char *kw, const char *arg, __u64 *rate)
+{
+	double v;
+	char *end;
+
+	if (strcmp(arg, "none") == 0) {
+		*rate = 0;
+		return 0;
+	}
+	v = strtod(arg, &end);
+	if (end == arg || !isfinite(v) || v <= 0 || get_rate64(rate, arg) ||
+	    v > 1e15) {
+		pt_error("argument \"%s\" is wrong: %s must be a rate as tc writes it (100mbit, 1gbit, 12500kbps, ...) or none",
+			 arg, kw);
+		return -1;
+	}
+	if (*rate < 1) {
+		pt_error("argument \"%s\" is wrong: %s must be at least 8bit (1 byte per second)",
+			 arg, kw);
+		return -1;
+	}
+	if (*rate >= PT_TC_UNLIMITED) {
+		pt_error("argument \"%s\" is wrong: %s must be below 8.8Tbit",
+			 arg, kw);
+		return -1;
+	}
+	return 0;
+}
+
+/* A rate for the user, in tc's units (show, and refusals) */
+const char *pt_rate_str(__u64 rate, char *buf, size_t len)
+{
+	/* tc's units, as print_rate() writes them */
+	static const char *const units[] = { "bit", "Kbit", "Mbit", "Gbit",
+					     "Tbit" };
+	__u64 r = rate * 8;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(units) - 1; i++) {
+		if (r < 1000 || (r % 1000 && r < 1000000))
+			break;
+		r /= 1000;
+	}
+	snprintf(buf, len, "%llu%s", (unsigned long long)r, units[i]);
+	return buf;
+}
+
+/*
+ * Whether job's limits hold together for count slots; 0 or -1 with the
+ * refusal said.  arg names the word the user typed when it is not a
+ * limit (set's count), else NULL.
+ */
+int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg)
+{
+	const struct pt_limits *l = &job->lim;
+	char a[32], b[32];
+
+	if (!pt_limits_on(l))
+		return 0;
+	if (count > PT_TC_SLOTS_MAX) {
+		pt_error("argument \"%s\" is wrong: a job with rates or counters has at most %u slots (HTB class ids are 16 bits), not %u",
+			 arg ? arg : "count", PT_TC_SLOTS_MAX, count);
+		return -1;
+	}
+	if (l->rate && l->slot_rate > l->rate) {
+		pt_error("argument \"slot-rate\" is wrong: slot-rate %s is more than the job's rate %s",
+			 pt_rate_str(l->slot_rate, a, sizeof(a)),
+			 pt_rate_str(l->rate, b, sizeof(b)));
+		return -1;
+	}
+	if (l->slot_ceil && l->slot_rate > l->slot_ceil) {
+		pt_error("argument \"slot-ceil\" is wrong: slot-ceil %s is less than slot-rate %s",
+			 pt_rate_str(l->slot_ceil, a, sizeof(a)),
+			 pt_rate_str(l->slot_rate, b, sizeof(b)));
+		return -1;
+	}
+	/* guarantees beyond the job's rate would let it exceed that rate */
+	if (l->rate && l->slot_rate &&
+	    (double)l->slot_rate * count > (double)l->rate) {
+		pt_error("argument \"%s\" is wrong: %u slots of slot-rate %s guarantee more than the job's rate %s",
+			 arg ? arg : "slot-rate", count,
+			 pt_rate_str(l->slot_rate, a, sizeof(a)),
+			 pt_rate_str(l->rate, b, sizeof(b)));
 		return -1;
 	}
 	return 0;

@@ -150,49 +150,6 @@ static void usable_range(const struct pt_pool *pool, struct pt_addr *lo,
 		hi->lo--;
 }
 
-int pt_pool_parse(const char *arg, struct pt_pool *pool)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash;
-	__u32 plen;
-	struct pt_addr lo, hi;
-
-	if (strlen(arg) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, arg);
-	slash = strchr(buf, '/');
-	if (!slash) {
-		pt_error("argument \"%s\" is wrong: pool needs a prefix length, as in 10.0.0.2/24",
-			 arg);
-		return -1;
-	}
-	*slash++ = '\0';
-	if (pt_addr_parse_any(buf, &pool->family, &pool->first))
-		goto bad;
-	if (pt_get_u32(slash, &plen) ||
-	    plen > (__u32)pt_addr_width(pool->family)) {
-		pt_error("argument \"%s\" is wrong: prefix length must be 0 to %d",
-			 arg, pt_addr_width(pool->family));
-		return -1;
-	}
-	pool->plen = plen;
-	pool->arg = arg;
-	usable_range(pool, &lo, &hi);
-	if (pt_addr_cmp(&pool->first, &lo) < 0 ||
-	    pt_addr_cmp(&pool->first, &hi) > 0) {
-		pt_error("argument \"%s\" is wrong: %s is the %s address of its subnet, not a usable one",
-			 arg, buf,
-			 pt_addr_cmp(&pool->first, &lo) < 0 ? "network"
-							     : "broadcast");
-		return -1;
-	}
-	return 0;
-bad:
-	pt_error("argument \"%s\" is wrong: pool must be ADDR/PLEN with an IPv4 or IPv6 address",
-		 arg);
-	return -1;
-}
-
 /* How many slots fit from slot 0 to the last usable address. */
 __u64 pt_pool_room(const struct pt_pool *pool)
 {

@@ -123,6 +123,63 @@ int pt_record_format(const struct pt_job *job, char *buf, size_t len)
 	return pt_limits_format(&job->lim, buf + off, len - off);
 }
 
+/* Whether a job has a tc tree (pt_tc.c) */
+bool pt_limits_on(const struct pt_limits *l)
+{
+	return l->rate || l->slot_rate || l->slot_ceil || l->counters;
+}
+
+/* ---- the record: " rate=B srate=B sceil=B acct=1", bytes per second ---- */
+
+int pt_limits_format(const struct pt_limits *l, char *buf, size_t len)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (l->rate)
+		n += snprintf(buf + n, len - n, " rate=%llu",
+			      (unsigned long long)l->rate);
+	if (l->slot_rate && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " srate=%llu",
+			      (unsigned long long)l->slot_rate);
+	if (l->slot_ceil && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " sceil=%llu",
+			      (unsigned long long)l->slot_ceil);
+	if (l->counters && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " acct=1");
+	return (size_t)n < len ? 0 : -1;
+}
+
+/* 1: key is ours and val good; 0: not ours; -1: ours and damaged */
+int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l)
+{
+	__u64 *dst;
+	char *end;
+
+	if (strcmp(key, "acct") == 0) {
+		if (strcmp(val, "1"))
+			return -1;
+		l->counters = true;
+		return 1;
+	}
+	if (strcmp(key, "rate") == 0)
+		dst = &l->rate;
+	else if (strcmp(key, "srate") == 0)
+		dst = &l->slot_rate;
+	else if (strcmp(key, "sceil") == 0)
+		dst = &l->slot_ceil;
+	else
+		return 0;
+	/* checked like a number the user typed */
+	if (val[0] < '0' || val[0] > '9')
+		return -1;
+	errno = 0;
+	*dst = strtoull(val, &end, 10);
+	if (*end || errno || !*dst || *dst >= PT_TC_UNLIMITED)
+		return -1;
+	return 1;
+}
+
 /* A device name the kernel would accept (dev_valid_name) and add takes. */
 int pt_ifname_valid(const char *name)
 {
@@ -134,9 +191,10 @@ int pt_ifname_valid(const char *name)
  * no leading zero, within 32 bits. */
 static int record_u32(const char *val, __u32 *v)
 {
-	if (val[0] == '0' && val[1])
+	if ((val[0] == '0' && val[1]) || !*val ||
+	    strspn(val, "0123456789") != strlen(val))
 		return -1;
-	return pt_get_u32(val, v);
+	return get_u32(v, val, 10);
 }
 
 static int record_pool(char *val, struct pt_pool *p)

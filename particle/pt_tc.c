@@ -35,163 +35,12 @@
 
 #define PT_TC_HANDLE	0x00010000U	/* qdisc 1: */
 #define PT_TC_JOBCLASS	0x0001ffffU	/* class 1:ffff */
-#define PT_TC_UNLIMITED	(1ULL << 40)	/* bytes/s: ~8.8 Tbit, no limit */
 #define PT_TC_FLOOR	1ULL		/* rate of a slot without slot-rate */
 #define PT_TC_QUANTUM	131072U		/* > one GSO packet: equal turns */
 
 static __u32 slot_classid(__u32 slot)
 {
 	return PT_TC_HANDLE | (slot + 1);
-}
-
-bool pt_limits_on(const struct pt_limits *l)
-{
-	return l->rate || l->slot_rate || l->slot_ceil || l->counters;
-}
-
-/* ---- words ---- */
-
-/*
- * RATE as tc writes it (lib/utils_math.c's get_rate64(), the parser tc
- * uses, is in libutil and linked into ip), or "none" (0).  get_rate64()
- * itself accepts negative, fractional and absurd values: refuse them.
- */
-int pt_rate_parse(const char *kw, const char *arg, __u64 *rate)
-{
-	double v;
-	char *end;
-
-	if (strcmp(arg, "none") == 0) {
-		*rate = 0;
-		return 0;
-	}
-	v = strtod(arg, &end);
-	if (end == arg || !isfinite(v) || v <= 0 || get_rate64(rate, arg) ||
-	    v > 1e15) {
-		pt_error("argument \"%s\" is wrong: %s must be a rate as tc writes it (100mbit, 1gbit, 12500kbps, ...) or none",
-			 arg, kw);
-		return -1;
-	}
-	if (*rate < 1) {
-		pt_error("argument \"%s\" is wrong: %s must be at least 8bit (1 byte per second)",
-			 arg, kw);
-		return -1;
-	}
-	if (*rate >= PT_TC_UNLIMITED) {
-		pt_error("argument \"%s\" is wrong: %s must be below 8.8Tbit",
-			 arg, kw);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *rate_str(__u64 rate, char *buf, size_t len)
-{
-	/* tc's units, as print_rate() writes them */
-	static const char *const units[] = { "bit", "Kbit", "Mbit", "Gbit",
-					     "Tbit" };
-	__u64 r = rate * 8;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(units) - 1; i++) {
-		if (r < 1000 || (r % 1000 && r < 1000000))
-			break;
-		r /= 1000;
-	}
-	snprintf(buf, len, "%llu%s", (unsigned long long)r, units[i]);
-	return buf;
-}
-
-/*
- * Whether job's limits hold together for count slots; 0 or -1 with the
- * refusal said.  arg names the word the user typed when it is not a
- * limit (set's count), else NULL.
- */
-int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg)
-{
-	const struct pt_limits *l = &job->lim;
-	char a[32], b[32];
-
-	if (!pt_limits_on(l))
-		return 0;
-	if (count > PT_TC_SLOTS_MAX) {
-		pt_error("argument \"%s\" is wrong: a job with rates or counters has at most %u slots (HTB class ids are 16 bits), not %u",
-			 arg ? arg : "count", PT_TC_SLOTS_MAX, count);
-		return -1;
-	}
-	if (l->rate && l->slot_rate > l->rate) {
-		pt_error("argument \"slot-rate\" is wrong: slot-rate %s is more than the job's rate %s",
-			 rate_str(l->slot_rate, a, sizeof(a)),
-			 rate_str(l->rate, b, sizeof(b)));
-		return -1;
-	}
-	if (l->slot_ceil && l->slot_rate > l->slot_ceil) {
-		pt_error("argument \"slot-ceil\" is wrong: slot-ceil %s is less than slot-rate %s",
-			 rate_str(l->slot_ceil, a, sizeof(a)),
-			 rate_str(l->slot_rate, b, sizeof(b)));
-		return -1;
-	}
-	/* guarantees beyond the job's rate would let it exceed that rate */
-	if (l->rate && l->slot_rate &&
-	    (double)l->slot_rate * count > (double)l->rate) {
-		pt_error("argument \"%s\" is wrong: %u slots of slot-rate %s guarantee more than the job's rate %s",
-			 arg ? arg : "slot-rate", count,
-			 rate_str(l->slot_rate, a, sizeof(a)),
-			 rate_str(l->rate, b, sizeof(b)));
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- the record: " rate=B srate=B sceil=B acct=1", bytes per second ---- */
-
-int pt_limits_format(const struct pt_limits *l, char *buf, size_t len)
-{
-	int n = 0;
-
-	buf[0] = '\0';
-	if (l->rate)
-		n += snprintf(buf + n, len - n, " rate=%llu",
-			      (unsigned long long)l->rate);
-	if (l->slot_rate && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " srate=%llu",
-			      (unsigned long long)l->slot_rate);
-	if (l->slot_ceil && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " sceil=%llu",
-			      (unsigned long long)l->slot_ceil);
-	if (l->counters && (size_t)n < len)
-		n += snprintf(buf + n, len - n, " acct=1");
-	return (size_t)n < len ? 0 : -1;
-}
-
-/* 1: key is ours and val good; 0: not ours; -1: ours and damaged */
-int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l)
-{
-	__u64 *dst;
-	char *end;
-
-	if (strcmp(key, "acct") == 0) {
-		if (strcmp(val, "1"))
-			return -1;
-		l->counters = true;
-		return 1;
-	}
-	if (strcmp(key, "rate") == 0)
-		dst = &l->rate;
-	else if (strcmp(key, "srate") == 0)
-		dst = &l->slot_rate;
-	else if (strcmp(key, "sceil") == 0)
-		dst = &l->slot_ceil;
-	else
-		return 0;
-	/* checked like a number the user typed */
-	if (val[0] < '0' || val[0] > '9')
-		return -1;
-	errno = 0;
-	*dst = strtoull(val, &end, 10);
-	if (*end || errno || !*dst || *dst >= PT_TC_UNLIMITED)
-		return -1;
-	return 1;
 }
 
 /* ---- requests ---- */
@@ -620,16 +469,16 @@ void pt_limits_print(const struct pt_limits *l)
 		print_lluint(PRINT_JSON, "rate", NULL, l->rate);
 	if (l->rate)
 		print_string(PRINT_FP, NULL, " rate %s",
-			     rate_str(l->rate, b, sizeof(b)));
+			     pt_rate_str(l->rate, b, sizeof(b)));
 	if (l->slot_rate) {
 		print_lluint(PRINT_JSON, "slot_rate", NULL, l->slot_rate);
 		print_string(PRINT_FP, NULL, " slot-rate %s",
-			     rate_str(l->slot_rate, b, sizeof(b)));
+			     pt_rate_str(l->slot_rate, b, sizeof(b)));
 	}
 	if (l->slot_ceil) {
 		print_lluint(PRINT_JSON, "slot_ceil", NULL, l->slot_ceil);
 		print_string(PRINT_FP, NULL, " slot-ceil %s",
-			     rate_str(l->slot_ceil, b, sizeof(b)));
+			     pt_rate_str(l->slot_ceil, b, sizeof(b)));
 	}
 	if (pt_limits_on(l))
 		print_bool(PRINT_ANY, "counters", " counters", true);
