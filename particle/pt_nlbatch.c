@@ -84,9 +84,9 @@ int pt_rtnl_grow_buffers(struct rtnl_handle *rth)
 	if (setsockopt(rth->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
 		       sizeof(size)) < 0)
 		setsockopt(rth->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	/* errors need only the header of the failed request back */
+	/* errors need only the header of the failed request back;
+	 * rtnl_open() has asked for extended acks already */
 	setsockopt(rth->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	setsockopt(rth->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	return 0;
 }
 
@@ -201,27 +201,32 @@ struct batch_result {
 	char extack[256];
 };
 
+/* nl_ext_ack_fn_t takes no argument: where the message goes travels here */
+static struct batch_result *extack_res;
+
+static int keep_extack(const char *msg, uint32_t off,
+		       const struct nlmsghdr *inner)
+{
+	(void)off;
+	(void)inner;
+	if (msg)
+		snprintf(extack_res->extack, sizeof(extack_res->extack), "%s",
+			 msg);
+	return 0;
+}
+
 static void note_error(struct batch_result *res, const struct nlmsghdr *h)
 {
 	const struct nlmsgerr *err = NLMSG_DATA(h);
-	struct rtattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
-	unsigned int hlen = sizeof(*err);
 
 	if (res->error)
 		return;
 	res->error = err->error;
 	res->error_seq = h->nlmsg_seq;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		hlen += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if ((h->nlmsg_flags & NLM_F_ACK_TLVS) &&
-	    h->nlmsg_len > NLMSG_LENGTH(hlen)) {
-		parse_rtattr(tb, NLMSGERR_ATTR_MAX,
-			     (struct rtattr *)((char *)err + hlen),
-			     h->nlmsg_len - NLMSG_LENGTH(hlen));
-		if (tb[NLMSGERR_ATTR_MSG])
-			snprintf(res->extack, sizeof(res->extack), "%s",
-				 rta_getattr_str(tb[NLMSGERR_ATTR_MSG]));
-	}
+	/* the kernel's reason, if it gave one (libmnl's parser) */
+	extack_res = res;
+	nl_dump_ext_ack(h, keep_extack);
+	extack_res = NULL;
 }
 
 /* Read answers until the ACK of last_seq; failures before it are noted. */

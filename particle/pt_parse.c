@@ -44,8 +44,7 @@ static int keyword(const char *arg)
 
 	for (i = 0; i < KW_MAX; i++)
 		if (len >= keywords[i].minlen &&
-		    strncmp(arg, keywords[i].name, len) == 0 &&
-		    len <= strlen(keywords[i].name))
+		    matches(arg, keywords[i].name) == 0)
 			return i;
 	return -1;
 }

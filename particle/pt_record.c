@@ -154,7 +154,6 @@ int pt_limits_format(const struct pt_limits *l, char *buf, size_t len)
 int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l)
 {
 	__u64 *dst;
-	char *end;
 
 	if (strcmp(key, "acct") == 0) {
 		if (strcmp(val, "1"))
@@ -170,12 +169,9 @@ int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l)
 		dst = &l->slot_ceil;
 	else
 		return 0;
-	/* checked like a number the user typed */
-	if (val[0] < '0' || val[0] > '9')
-		return -1;
-	errno = 0;
-	*dst = strtoull(val, &end, 10);
-	if (*end || errno || !*dst || *dst >= PT_TC_UNLIMITED)
+	/* checked like a number the user typed: no blank or sign first */
+	if (val[0] < '0' || val[0] > '9' || get_u64(dst, val, 10) ||
+	    !*dst || *dst >= PT_TC_UNLIMITED)
 		return -1;
 	return 1;
 }

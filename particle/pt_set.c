@@ -55,8 +55,8 @@ static int set_keyword(const char *arg)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(set_kws); i++)
-		if (len >= set_kws[i].minlen && len <= strlen(set_kws[i].name) &&
-		    strncmp(arg, set_kws[i].name, len) == 0)
+		if (len >= set_kws[i].minlen &&
+		    matches(arg, set_kws[i].name) == 0)
 			return i;
 	return -1;
 }
