@@ -126,7 +126,8 @@ if [ -n "$PERF" ]; then
 	say "| classes | other blocks on the host | per class (us) | walk of the qdisc's classes | flow_indr | rest of htb_change_class | outside tc_ctl_tclass |"
 	say "|---|---|---|---|---|---|---|"
 	for row in "1000 0" "2000 0" "4000 0" "1000 4000"; do
-		set -- $row
+		read -r n_cl n_other <<< "$row"
+		set -- "$n_cl" "$n_other"
 		two_veths "${ID}p" || exit 1
 		{ root_lines va; root_lines vc; } > "$TMP/r"
 		"$TC" -n "${ID}p" -batch "$TMP/r" >/dev/null 2>&1
