@@ -253,10 +253,11 @@ fig_fns() {
 			"$lb" "${jf:+$(awk -v a="$jf" -v b="$jp" 'BEGIN { printf "%.1f", a / b }')}" \
 			"$lb" "${jc:+$(awk -v a="$jc" -v b="$jp" 'BEGIN { printf "%.1f", a / b }')}"
 		for sys in particle "$pf" cni; do
-			local n f
+			local n f fs="not started"
 			n=$(fns_median jobnet "$sys") f=$(fns_median jobfns "$sys")
+			[ -n "$f" ] && fs="$(ms "$f") ms"
 			[ -n "$n" ] && printf '| ... of which %s: network, functions | %.1f ms | %s | |\n' \
-				"$sys" "$(ms "$n")" "${f:+$(ms "$f") ms}${f:-not started}"
+				"$sys" "$(ms "$n")" "$fs"
 		done
 		echo
 		[ "$FNS_BIG" = 1 ] && echo "With $FNS_JOB functions the per-function systems would need $((2 * FNS_JOB)) ARP entries (host-wide table, gc_thresh3 1024): their network setup alone is measured, a lower bound of their whole job; particle's client reaches all slots through one neighbour entry (they share eth0's MAC)." && echo
