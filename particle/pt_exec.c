@@ -75,7 +75,7 @@ static int job_slot(int argc, char **argv, const char *verb,
 			 argc < 2 ? "slot" : argv[1]);
 		return -1;
 	}
-	if (argc < 3 || get_u32(k, argv[2], 10)) {
+	if (argc < 3 || pt_get_u32(argv[2], k)) {
 		pt_error("argument \"%s\" is wrong: slot K needs a number (0 to count-1)",
 			 argc < 3 ? "" : argv[2]);
 		return -1;
