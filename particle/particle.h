@@ -234,6 +234,7 @@ int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 		   unsigned int *nports);
 int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f);
 void pt_found_list_free(struct pt_found_list *list);
+int pt_port_found(struct rtnl_handle *rth, int ifindex, struct pt_found *f);
 const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 				       const char *job);
 int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
@@ -297,6 +298,17 @@ void pt_limits_print(const struct pt_limits *l);
 void pt_job_totals_print(const struct pt_found *f);
 int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 		      char *log, size_t loglen);
+
+/* pt_resv.c: the index of the pools in use on a bridge (issue 13) */
+void pt_rtnl_strict(struct rtnl_handle *rth);
+int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		 const char *bridge, const struct pt_job *want, __u32 count,
+		 struct pt_found_list *list, unsigned int *nports);
+int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
+		   int port_ifindex, const struct pt_job *job, __u32 old,
+		   __u32 count);
+int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex,
+		const struct pt_job *job);
 
 /* ipparticle.c */
 int pt_need_root(const char *verb);
