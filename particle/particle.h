@@ -212,6 +212,16 @@ struct pt_link_req {
 	char buf[1024];
 };
 
+struct pt_route_req {
+	struct nlmsghdr n;
+	struct rtmsg r;
+	char buf[128];
+};
+
+void pt_req_routedump(struct pt_route_req *req, int family, __u32 table);
+void pt_req_resv_route(struct pt_route_req *req, const struct pt_pool *p,
+		       __u32 table, int oif, __u8 proto);
+void pt_rtnl_strict(struct rtnl_handle *rth);
 void pt_link_req_init(struct pt_link_req *req, __u16 type, __u16 flags,
 		      int ifindex);
 void pt_req_getlink(struct pt_link_req *req, const char *name, int ifindex,
@@ -268,6 +278,7 @@ const struct pt_found *pt_job_find(struct rtnl_handle *rth, const char *name,
 				   unsigned int flags,
 				   struct pt_found_list *jobs, int *err);
 void pt_found_list_free(struct pt_found_list *list);
+int pt_port_found(struct rtnl_handle *rth, int ifindex, struct pt_found *f);
 const struct pt_found *pt_found_lookup(const struct pt_found_list *list,
 				       const char *job);
 int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
@@ -323,6 +334,16 @@ void pt_limits_print(const struct pt_limits *l);
 void pt_job_totals_print(const struct pt_found *f);
 int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 		      char *log, size_t loglen);
+
+/* pt_resv.c: the index of the pools in use on a bridge (issue 13) */
+int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
+		 const char *bridge, const struct pt_job *want, __u32 count,
+		 struct pt_found_list *list, unsigned int *nports);
+int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
+		   int port_ifindex, const struct pt_job *job, __u32 old,
+		   __u32 count);
+int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex,
+		const struct pt_job *job);
 
 
 /* pt_bpf.c: small hand-written BPF programs, loaded with bpf(2) */

@@ -334,8 +334,8 @@ static int plan_jobs(struct pt_plan *plan)
 	unsigned int nports, need;
 
 	/* only the ports of this bridge: jobs elsewhere cost nothing */
-	err = pt_bridge_jobs(&rth, plan->bridge_ifindex, job->bridge, &jobs,
-			     &nports);
+	err = pt_resv_jobs(&rth, plan->bridge_ifindex, job->bridge, job,
+			   job->count, &jobs, &nports);
 	if (err)
 		return err;
 	/* the job's port, and the vtep if it is still to join the bridge */
@@ -392,6 +392,11 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 	 * Until the namespace is named, a port without record dies with us.
 	 */
 	err = pt_talk(&rth, &req.n);
+	if (err == -EXFULL) {	/* a port more than we counted: refused whole */
+		pt_error("bridge \"%s\" is full: a Linux bridge holds at most %u ports: add the job on another VNI (another vtep and bridge)",
+			 job->bridge, PT_BRIDGE_PORTS_MAX);
+		return -1;
+	}
 	if (err == -EEXIST) {
 		pt_error("argument \"%s\" is wrong: job \"%s\" already exists (port \"%s\" was made meanwhile)",
 			 job->name, job->name, job->port);
@@ -579,6 +584,8 @@ int pt_do_add(int argc, char **argv)
 	err = add_port(&plan, ns.nsfd, &port_made);
 	if (err)
 		goto undo;
+	/* its index entries, before others may look (no entry: read slowly) */
+	pt_resv_add(&rth, plan.bridge_ifindex, &job);
 	pt_unlock(&lk);
 	bridge_kept = true;	/* others may join the bridge from now on */
 	pt_fault("add:port");

@@ -356,6 +356,27 @@ int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 	return 0;
 }
 
+/*
+ * The job on the port with this ifindex (one request): 0, -ENODEV if the
+ * device is gone or holds no record, -2 if the kernel could not be asked.
+ */
+int pt_port_found(struct rtnl_handle *rth, int ifindex, struct pt_found *f)
+{
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct nlmsghdr *answer;
+	struct pt_link_req req;
+	int err;
+
+	pt_req_getlink(&req, NULL, ifindex, -1, false);
+	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0)
+		return errno == ENODEV || !errno ? -ENODEV : -2;
+	parse_rtattr_flags(tb, IFLA_MAX, IFLA_RTA(NLMSG_DATA(answer)),
+			   IFLA_PAYLOAD(answer), NLA_F_NESTED);
+	err = found_from_msg(answer, tb, f);
+	free(answer);
+	return err ? -ENODEV : 0;
+}
+
 void pt_found_list_free(struct pt_found_list *list)
 {
 	free(list->v);
@@ -491,11 +512,20 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 	struct addr_filter f = {
 		.ifindex = ifindex, .family = family, .max = max, .out = out,
 	};
-	if (pt_req_addrdump(rth, family, ifindex) < 0 ||
-	    rtnl_dump_filter(rth, collect_addr, &f) < 0) {
-		pt_error("cannot read addresses of device #%d", ifindex);
-		return -2;
-	}
+	bool intr;
+	int tries = 0;
+
+	/* without strict checking (ip -batch) the kernel would dump every
+	 * address of the namespace, one link-local per port */
+	pt_rtnl_strict(rth);
+	do {
+		f.n = 0;
+		if (pt_req_addrdump(rth, family, ifindex) < 0 ||
+		    pt_dump(rth, collect_addr, &f, &intr) < 0) {
+			pt_error("cannot read addresses of device #%d", ifindex);
+			return -2;
+		}
+	} while (intr && ++tries < 20);	/* addresses changed meanwhile */
 	return f.n;
 }
 

@@ -642,3 +642,52 @@ int pt_bridge_create(struct rtnl_handle *rth, const char *name)
 	free(answer);
 	return err > 0 ? err : -ENODEV;
 }
+
+/* ip -batch opens its socket without strict checking: without it the
+ * kernel ignores the filters of our dumps (table, ifindex) */
+void pt_rtnl_strict(struct rtnl_handle *rth)
+{
+	if (!(rth->flags & RTNL_HANDLE_F_STRICT_CHK))
+		rtnl_set_strict_dump(rth);
+}
+
+static void resv_req_init(struct pt_route_req *req, int family,
+			   __u32 table)
+{
+	memset(req, 0, sizeof(*req));
+	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req->n.nlmsg_flags = NLM_F_REQUEST;
+	req->r.rtm_family = family;
+	req->r.rtm_table = RT_TABLE_UNSPEC;
+	addattr32(&req->n, sizeof(*req), RTA_TABLE, table);
+}
+
+/* A dump of the routes of one table (strict checking filters it). */
+void pt_req_routedump(struct pt_route_req *req, int family, __u32 table)
+{
+	resv_req_init(req, family, table);
+	req->n.nlmsg_type = RTM_GETROUTE;
+	req->n.nlmsg_flags |= NLM_F_DUMP;
+}
+
+/*
+ * pt_resv.c's index entry of a pool: a route to its first address through
+ * port oif in table, protocol proto; the caller sets the type and flags
+ * and appends RTA_PRIORITY (the count).
+ */
+void pt_req_resv_route(struct pt_route_req *req, const struct pt_pool *p,
+		       __u32 table, int oif, __u8 proto)
+{
+	__u8 dst[16];
+
+	resv_req_init(req, p->family, table);
+	req->r.rtm_dst_len = pt_addr_width(p->family);
+	req->r.rtm_protocol = proto;
+	req->r.rtm_scope = p->family == AF_INET6 ? RT_SCOPE_UNIVERSE :
+						   RT_SCOPE_LINK;
+	req->r.rtm_type = RTN_UNICAST;
+	pt_addr_to_bytes(p->family, &p->first, dst);
+	addattr_l(&req->n, sizeof(*req), RTA_DST, dst,
+		  pt_addr_width(p->family) / 8);
+	addattr32(&req->n, sizeof(*req), RTA_OIF, oif);
+}

@@ -190,8 +190,8 @@ int pt_do_set(int argc, char **argv)
 			goto out;
 		}
 		/* the other jobs of the same bridge, no others */
-		err = pt_bridge_jobs(&rth, f->master_ifindex, f->job.bridge,
-				     &others, NULL) ?:
+		err = pt_resv_jobs(&rth, f->master_ifindex, f->job.bridge,
+				   &f->job, count, &others, NULL) ?:
 		      pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
 				    &brs) ?:
 		      pt_pools_check(&f->job, count, &others, f->master_ifindex,
@@ -214,6 +214,9 @@ int pt_do_set(int argc, char **argv)
 	mark = job;
 	if (count > old)
 		mark.count = count;
+	if (count > old)	/* the index reserves the range first */
+		pt_resv_update(&rth, f->master_ifindex, f->port_ifindex, &job,
+			       old, count);
 	err = set_record(f, &mark, "set");
 	pt_unlock(&lk);
 	if (err)
@@ -253,6 +256,9 @@ int pt_do_set(int argc, char **argv)
 	pt_fault("set:resize");
 	err = set_record(f, &want, NULL);
 	if (!err) {
+		if (count < old)	/* the index follows the record */
+			pt_resv_update(&rth, f->master_ifindex,
+				       f->port_ifindex, &job, old, count);
 		if (count < old)	/* empty groups of gone slots */
 			pt_cgroup_tidy(&job, count);
 		pt_fault("set:done");
@@ -271,6 +277,9 @@ close:
 restore:
 	if (err)
 		set_record(f, &job, NULL);
+	if (err && count > old)
+		pt_resv_update(&rth, f->master_ifindex, f->port_ifindex, &job,
+			       count, old);
 out:
 	pt_unlock(&lk);
 	pt_found_list_free(&jobs);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The index of a bridge's pools (issue 13, particle/pt_resv.c): one route
+# per pool in a private table of the vtep namespace, metric = count, that
+# add reads instead of every port's record.  The record stays the
+# authority: a job whose entries are gone is still seen, and indexed again.
+
+PT_TAG=Q
+load lib/topo
+
+setup() {
+	pt_lone "${T}a" 192.0.2.1 br0
+	NA=${T}a
+	sip -n "$NA" addr add 10.9.0.1/16 dev br0
+	sip -n "$NA" link set br0 up
+	TBL=$(( 0xf0000000 | $(sip -n "$NA" -o link show br0 | cut -d: -f1) ))
+}
+teardown() { pt_teardown; }
+
+# entry NODE PORT: "ADDR metric N" of the port's index route(s)
+entry() { sip -n "$1" route show table "$TBL" dev "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") m = $(i + 1); print $1, "metric", m }'; }
+
+fill() {	# 30 jobs of count 4 from 10.9.1.1 (past the small-bridge path)
+	local i b=$BATS_TEST_TMPDIR/fill.b
+	for ((i = 0; i < 30; i++)); do
+		echo "particle add ${T}f$i vtep vxlan100 count 4 pool 10.9.1.$((i * 4 + 1))/16"
+	done > "$b"
+	run "$IP" -n "$NA" -batch "$b"
+	assert_success
+	refute_output --partial "interrupted"
+}
+
+@test "index: one route per pool, metric = count; set moves it; del takes it" {
+	run "$IP" -n "$NA" particle add "${T}j" vtep vxlan100 count 4 pool 10.9.0.10/16 pool fd00::10/64
+	assert_success
+	assert_equal "$(entry "$NA" "pt-${T}j")" "10.9.0.10 metric 4"
+	run "$IP" -n "$NA" particle set "${T}j" count 9
+	assert_success
+	assert_equal "$(entry "$NA" "pt-${T}j")" "10.9.0.10 metric 9"
+	run "$IP" -n "$NA" particle set "${T}j" count 2
+	assert_success
+	assert_equal "$(entry "$NA" "pt-${T}j")" "10.9.0.10 metric 2"
+	run "$IP" -n "$NA" particle del "${T}j"
+	assert_success
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(sip -n "$NA" route show table "$TBL")" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(sip -n "$NA" route show table "$TBL")" ""
+}
+
+@test "index: with 30 jobs, pools come from the index; lost entries are read again and remade" {
+	fill
+	assert_equal "$(sip -n "$NA" route show table "$TBL" | wc -l)" 30
+	# an overlap is refused naming the job, from the index
+	pt_refuse "${T}f3" -- add "${T}x" vtep vxlan100 count 2 pool 10.9.1.14/16
+	# entries lost (as when a port goes down): the records still count
+	sip -n "$NA" route flush table "$TBL"
+	# (the refusal indexes them again: not "nothing changed")
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.30/16
+	assert_failure 1
+	assert_output --partial "overlaps job \"${T}f7\""
+	assert_equal "$(sip -n "$NA" route show table "$TBL" | wc -l)" 30
+	# one job's entry lost: read by its record, not missed
+	sip -n "$NA" route del 10.9.1.41 table "$TBL" dev "pt-${T}f10"
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.42/16
+	assert_failure 1
+	assert_output --partial "overlaps job \"${T}f10\""
+	assert_equal "$(entry "$NA" "pt-${T}f10")" "10.9.1.41 metric 4"
+	# a default pool skips every job
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 4
+	assert_success
+	run "$IP" -n "$NA" -j particle show "${T}x"
+	assert_output --partial '"first":"10.9.0.2"'
+}
