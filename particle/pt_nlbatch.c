@@ -354,14 +354,13 @@ int pt_req_addr(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 	return pt_batch_add(b, rth, &req.n);
 }
 
-struct route_req {
-	struct nlmsghdr n;
-	struct rtmsg r;
-	char buf[128];
-};
-
-static void route_req_init(struct route_req *req, int cmd, int family,
-			   int ifindex, __u8 table, __u8 type, __u8 scope)
+/*
+ * A route request; a table above 255 goes in RTA_TABLE, ifindex 0 adds no
+ * RTA_OIF.  A dump (RTM_GETROUTE) keeps protocol, type and scope 0: with
+ * strict checking the kernel filters by them.
+ */
+static void route_req_init(struct pt_route_req *req, int cmd, int family,
+			   int ifindex, __u32 table, __u8 type, __u8 scope)
 {
 	memset(req, 0, sizeof(*req));
 	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
@@ -369,11 +368,19 @@ static void route_req_init(struct route_req *req, int cmd, int family,
 	if (cmd == RTM_NEWROUTE)
 		req->n.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	req->r.rtm_family = family;
-	req->r.rtm_table = table;
-	req->r.rtm_protocol = RTPROT_STATIC;
-	req->r.rtm_type = type;
-	req->r.rtm_scope = scope;
-	addattr32(&req->n, sizeof(*req), RTA_OIF, ifindex);
+	if (table < 256) {
+		req->r.rtm_table = table;
+	} else {
+		req->r.rtm_table = RT_TABLE_UNSPEC;
+		addattr32(&req->n, sizeof(*req), RTA_TABLE, table);
+	}
+	if (cmd != RTM_GETROUTE) {
+		req->r.rtm_protocol = RTPROT_STATIC;
+		req->r.rtm_type = type;
+		req->r.rtm_scope = scope;
+	}
+	if (ifindex)
+		addattr32(&req->n, sizeof(*req), RTA_OIF, ifindex);
 }
 
 /*
@@ -385,7 +392,7 @@ int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		       int ifindex, int family, const struct pt_addr *net,
 		       unsigned int plen)
 {
-	struct route_req req;
+	struct pt_route_req req;
 
 	route_req_init(&req, cmd, family, ifindex, RT_TABLE_LOCAL, RTN_LOCAL,
 		       RT_SCOPE_HOST);
@@ -399,7 +406,7 @@ int pt_req_local_route(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
 		   int family, const struct pt_addr *gw)
 {
-	struct route_req req;
+	struct pt_route_req req;
 
 	route_req_init(&req, RTM_NEWROUTE, family, ifindex, RT_TABLE_MAIN,
 		       RTN_UNICAST, RT_SCOPE_UNIVERSE);
@@ -651,23 +658,11 @@ void pt_rtnl_strict(struct rtnl_handle *rth)
 		rtnl_set_strict_dump(rth);
 }
 
-static void resv_req_init(struct pt_route_req *req, int family,
-			   __u32 table)
-{
-	memset(req, 0, sizeof(*req));
-	req->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req->n.nlmsg_flags = NLM_F_REQUEST;
-	req->r.rtm_family = family;
-	req->r.rtm_table = RT_TABLE_UNSPEC;
-	addattr32(&req->n, sizeof(*req), RTA_TABLE, table);
-}
-
 /* A dump of the routes of one table (strict checking filters it). */
 void pt_req_routedump(struct pt_route_req *req, int family, __u32 table)
 {
-	resv_req_init(req, family, table);
-	req->n.nlmsg_type = RTM_GETROUTE;
-	req->n.nlmsg_flags |= NLM_F_DUMP;
+	route_req_init(req, RTM_GETROUTE, family, 0, table, 0, 0);
+	req->n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 }
 
 /*
@@ -678,16 +673,10 @@ void pt_req_routedump(struct pt_route_req *req, int family, __u32 table)
 void pt_req_resv_route(struct pt_route_req *req, const struct pt_pool *p,
 		       __u32 table, int oif, __u8 proto)
 {
-	__u8 dst[16];
-
-	resv_req_init(req, p->family, table);
+	route_req_init(req, 0, p->family, oif, table, RTN_UNICAST,
+		       p->family == AF_INET6 ? RT_SCOPE_UNIVERSE :
+					       RT_SCOPE_LINK);
 	req->r.rtm_dst_len = pt_addr_width(p->family);
 	req->r.rtm_protocol = proto;
-	req->r.rtm_scope = p->family == AF_INET6 ? RT_SCOPE_UNIVERSE :
-						   RT_SCOPE_LINK;
-	req->r.rtm_type = RTN_UNICAST;
-	pt_addr_to_bytes(p->family, &p->first, dst);
-	addattr_l(&req->n, sizeof(*req), RTA_DST, dst,
-		  pt_addr_width(p->family) / 8);
-	addattr32(&req->n, sizeof(*req), RTA_OIF, oif);
+	add_addr_attr(&req->n, sizeof(*req), RTA_DST, p->family, &p->first);
 }
