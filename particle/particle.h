@@ -175,6 +175,20 @@ int pt_rate_parse(const char *kw, const char *arg, __u64 *rate);
 const char *pt_rate_str(__u64 rate, char *buf, size_t len);
 int pt_limits_check(const struct pt_job *job, __u32 count, const char *arg);
 
+/* exec and guard, as typed: which function, and what to run or guard */
+struct pt_fn_args {
+	const char *job;	/* JOB, a valid name */
+	__u32 slot;		/* K, not yet checked against the job */
+	const char *slot_arg;	/* K as typed, for errors */
+	char **cmd;		/* exec: CMD [ARG...], NULL-terminated */
+	int pid;		/* guard pid PID, else 0 */
+	const char *cgroup;	/* guard cgroup PATH, else NULL */
+	const char *target_arg;	/* guard: PID or PATH as typed */
+};
+
+int pt_parse_exec(int argc, char **argv, struct pt_fn_args *fa);
+int pt_parse_guard(int argc, char **argv, struct pt_fn_args *fa);
+
 /* pt_nlbatch.c: every rtnetlink request built; many requests, one write,
  * answers read together */
 struct pt_batch {

@@ -54,51 +54,32 @@ static void fwd_set(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 }
 
-/* JOB slot K: the job, read from its port, and its slot */
-static int job_slot(int argc, char **argv, const char *verb,
-		    struct pt_job *job, __u32 *k)
+/* The job of fa, read from its port, with fa's slot checked against it. */
+static int job_slot(const struct pt_fn_args *fa, const char *verb,
+		    struct pt_job *job)
 {
 	struct pt_found f;
 	int err;
 
-	if (argc < 1) {
-		pt_error("missing JOB: ip particle %s JOB slot K ...", verb);
-		return -1;
-	}
-	if (!pt_job_name_valid(argv[0])) {
-		pt_error("argument \"%s\" is wrong: not a valid JOB name", argv[0]);
-		return -1;
-	}
-	if (argc < 2 || strcmp(argv[1], "slot")) {
-		pt_error("%s \"%s\": expected \"slot K\" after JOB",
-			 argc < 2 ? "missing" : "unknown keyword",
-			 argc < 2 ? "slot" : argv[1]);
-		return -1;
-	}
-	if (argc < 3 || pt_get_u32(argv[2], k)) {
-		pt_error("argument \"%s\" is wrong: slot K needs a number (0 to count-1)",
-			 argc < 3 ? "" : argv[2]);
-		return -1;
-	}
 	if (pt_need_root(verb))
 		return -1;
 	/* one request for the job's port, whatever else the host holds */
-	err = pt_job_get(&rth, argv[0], &f);
+	err = pt_job_get(&rth, fa->job, &f);
 	if (err == -2)
 		return err;
 	if (err) {
 		pt_error("argument \"%s\" is wrong: no particle job \"%s\" in this vtep namespace",
-			 argv[0], argv[0]);
+			 fa->job, fa->job);
 		return -1;
 	}
 	if (f.damaged || !f.job.count || !f.job.npools) {
 		pt_error("job \"%s\" is damaged (%s): \"ip particle del %s\" removes it",
-			 argv[0], f.damaged ? f.damaged : "no slots", argv[0]);
+			 fa->job, f.damaged ? f.damaged : "no slots", fa->job);
 		return -1;
 	}
-	if (*k >= f.job.count) {
+	if (fa->slot >= f.job.count) {
 		pt_error("argument \"%s\" is wrong: job \"%s\" has slots 0 to %u",
-			 argv[2], argv[0], f.job.count - 1);
+			 fa->slot_arg, fa->job, f.job.count - 1);
 		return -1;
 	}
 	*job = f.job;
@@ -435,29 +416,27 @@ int pt_do_exec(int argc, char **argv)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, oldchld;
 	struct exec_ctx c = {};
+	struct pt_fn_args fa;
 	struct pt_job job;
 	int pfd[2], status, err;
 	unsigned int i;
 	sigset_t set;
 	bool ready = false;
 	pid_t pid;
-	__u32 k;
 	char b;
 
-	err = job_slot(argc, argv, "exec", &job, &k);
+	if (pt_parse_exec(argc, argv, &fa))
+		return -1;
+	err = job_slot(&fa, "exec", &job);
 	if (err)
 		return err;
-	if (argc < 4) {
-		pt_error("missing CMD: ip particle exec JOB slot K CMD [ ARG ... ]");
-		return -1;
-	}
-	if (find_cmd(argv[3], c.path, sizeof(c.path))) {
+	if (find_cmd(fa.cmd[0], c.path, sizeof(c.path))) {
 		pt_error("argument \"%s\" is wrong: command not found (or not executable)",
-			 argv[3]);
+			 fa.cmd[0]);
 		return -1;
 	}
-	pt_slot_init(&c.slot, &job, k);
-	c.argv = argv + 3;
+	pt_slot_init(&c.slot, &job, fa.slot);
+	c.argv = fa.cmd;
 	c.parent = getpid();
 	for (i = 0; i < ARRAY_SIZE(fwd_signals); i++) {
 		struct sigaction sa;
@@ -585,36 +564,25 @@ int pt_do_guard(int argc, char **argv)
 	char rel[PATH_MAX], err[512] = "", what[PT_JOB_MAX + 32];
 	unsigned int created = 0;
 	struct pt_cgroot root;
+	struct pt_fn_args fa;
 	struct pt_slot slot;
 	struct statfs sfs;
 	struct pt_job job;
-	int ret, pid = 0, target = -1, slotfd = -1;
+	int ret, pid, target = -1, slotfd = -1;
 	bool moved = false;
 	__u32 k;
 
-	ret = job_slot(argc, argv, "guard", &job, &k);
+	if (pt_parse_guard(argc, argv, &fa))
+		return -1;
+	ret = job_slot(&fa, "guard", &job);
 	if (ret)
 		return ret;
-	if (argc < 5 || (strcmp(argv[3], "pid") && strcmp(argv[3], "cgroup"))) {
-		pt_error("%s: ip particle guard JOB slot K { pid PID | cgroup PATH }",
-			 argc < 4 ? "missing \"pid PID\" or \"cgroup PATH\"" :
-			 argc < 5 ? "a value is missing" : "expected pid or cgroup");
-		return -1;
-	}
-	if (argc > 5) {
-		pt_error("unknown keyword \"%s\": guard takes one pid or cgroup",
-			 argv[5]);
-		return -1;
-	}
-	if (strcmp(argv[3], "pid") == 0) {
-		if (get_s32(&pid, argv[4], 10) || pid <= 0) {
-			pt_error("argument \"%s\" is wrong: pid needs a process id",
-				 argv[4]);
-			return -1;
-		}
+	k = fa.slot;
+	pid = fa.pid;
+	if (pid) {
 		ret = pid_cgroup(pid, rel, sizeof(rel));
 		if (ret) {
-			pt_error("argument \"%s\" is wrong: %s", argv[4],
+			pt_error("argument \"%s\" is wrong: %s", fa.target_arg,
 				 ret == -ENOENT ? "no such process, or it is in no cgroup v2 group" :
 				 strerror(-ret));
 			return -1;
@@ -630,7 +598,7 @@ int pt_do_guard(int argc, char **argv)
 		return ret == -ENOENT ? -1 : -2;
 	}
 	if (!pid) {
-		const char *p = argv[4];
+		const char *p = fa.cgroup;
 		size_t m = strlen(root.mnt);
 
 		if (strncmp(p, root.mnt, m) == 0 && (p[m] == '/' || !p[m]))
@@ -638,7 +606,7 @@ int pt_do_guard(int argc, char **argv)
 		while (*p == '/')
 			p++;
 		if (strlen(p) >= sizeof(rel)) {
-			pt_error("argument \"%s\" is wrong: path too long", argv[4]);
+			pt_error("argument \"%s\" is wrong: path too long", fa.cgroup);
 			pt_cgroup_close(&root);
 			return -1;
 		}
@@ -648,7 +616,7 @@ int pt_do_guard(int argc, char **argv)
 	target = openat(root.fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (target < 0 || fstatfs(target, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		pt_error("argument \"%s\" is wrong: not a cgroup v2 group under %s",
-			 argv[4], root.mnt);
+			 fa.target_arg, root.mnt);
 		ret = -1;
 		goto out;
 	}
@@ -681,7 +649,7 @@ int pt_do_guard(int argc, char **argv)
 			pt_guard_remove(slotfd, NULL);
 	} else if (strncmp(rel, PT_CGROUP_DIR "/", 9) == 0 && strcmp(rel, what)) {
 		pt_error("argument \"%s\" is wrong: the group of another particle job or slot",
-			 argv[4]);
+			 fa.target_arg);
 		ret = -1;
 		goto out;
 	} else {

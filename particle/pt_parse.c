@@ -392,3 +392,74 @@ int pt_parse_add(int argc, char **argv, struct pt_job *job)
 	return pt_check_count(job, job->count) ?:
 	       pt_limits_check(job, job->count, NULL);
 }
+
+/* exec and guard both start with JOB slot K. */
+static int parse_job_slot(int argc, char **argv, const char *verb,
+			  struct pt_fn_args *fa)
+{
+	if (argc < 1) {
+		pt_error("missing JOB: ip particle %s JOB slot K ...", verb);
+		return -1;
+	}
+	if (!pt_job_name_valid(argv[0])) {
+		pt_error("argument \"%s\" is wrong: not a valid JOB name", argv[0]);
+		return -1;
+	}
+	if (argc < 2 || strcmp(argv[1], "slot")) {
+		pt_error("%s \"%s\": expected \"slot K\" after JOB",
+			 argc < 2 ? "missing" : "unknown keyword",
+			 argc < 2 ? "slot" : argv[1]);
+		return -1;
+	}
+	if (argc < 3 || pt_get_u32(argv[2], &fa->slot)) {
+		pt_error("argument \"%s\" is wrong: slot K needs a number (0 to count-1)",
+			 argc < 3 ? "" : argv[2]);
+		return -1;
+	}
+	fa->job = argv[0];
+	fa->slot_arg = argv[2];
+	return 0;
+}
+
+/* exec JOB slot K CMD [ARG...] */
+int pt_parse_exec(int argc, char **argv, struct pt_fn_args *fa)
+{
+	memset(fa, 0, sizeof(*fa));
+	if (parse_job_slot(argc, argv, "exec", fa))
+		return -1;
+	if (argc < 4) {
+		pt_error("missing CMD: ip particle exec JOB slot K CMD [ ARG ... ]");
+		return -1;
+	}
+	fa->cmd = argv + 3;
+	return 0;
+}
+
+/* guard JOB slot K { pid PID | cgroup PATH } */
+int pt_parse_guard(int argc, char **argv, struct pt_fn_args *fa)
+{
+	memset(fa, 0, sizeof(*fa));
+	if (parse_job_slot(argc, argv, "guard", fa))
+		return -1;
+	if (argc < 5 || (strcmp(argv[3], "pid") && strcmp(argv[3], "cgroup"))) {
+		pt_error("%s: ip particle guard JOB slot K { pid PID | cgroup PATH }",
+			 argc < 4 ? "missing \"pid PID\" or \"cgroup PATH\"" :
+			 argc < 5 ? "a value is missing" : "expected pid or cgroup");
+		return -1;
+	}
+	if (argc > 5) {
+		pt_error("unknown keyword \"%s\": guard takes one pid or cgroup",
+			 argv[5]);
+		return -1;
+	}
+	fa->target_arg = argv[4];
+	if (strcmp(argv[3], "cgroup") == 0) {
+		fa->cgroup = argv[4];
+		return 0;
+	}
+	if (get_s32(&fa->pid, argv[4], 10) || fa->pid <= 0) {
+		pt_error("argument \"%s\" is wrong: pid needs a process id", argv[4]);
+		return -1;
+	}
+	return 0;
+}
