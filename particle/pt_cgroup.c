@@ -202,6 +202,19 @@ static int open_dir(int at, const char *path)
 	return openat(at, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* The job's group (particle/JOB), or -1 with errno set. */
+static int open_job_dir(const struct pt_cgroot *r, const char *job)
+{
+	char path[PATH_MAX];
+
+	if (r->fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", PT_CGROUP_DIR, job);
+	return open_dir(r->fd, path);
+}
+
 static int write_at(int dir, const char *file, const char *val)
 {
 	int fd = openat(dir, file, O_WRONLY | O_CLOEXEC), ret = 0;
@@ -341,14 +354,13 @@ int pt_cgroup_remember(const struct pt_cgroot *r, const char *job, __u32 k,
 		 (unsigned long long)st.st_ino);
 	snprintf(val, sizeof(val), "%u %s", k, *rel ? rel + 1 : ".");
 	/* the job's group carries the note */
-	snprintf(path, sizeof(path), "%s/%s", PT_CGROUP_DIR, job);
-	jfd = open_dir(r->fd, path);
+	jfd = open_job_dir(r, job);
 	if (jfd < 0 && errno == ENOENT) {
 		ret = pt_cgroup_slot_dir(r, job, k, true, &created);
 		if (ret < 0)
 			return ret;
 		close(ret);
-		jfd = open_dir(r->fd, path);
+		jfd = open_job_dir(r, job);
 	}
 	if (jfd < 0)
 		return -errno;
@@ -525,15 +537,11 @@ int pt_cgroup_job_remove(const struct pt_cgroot *r, const struct pt_job *job)
 int pt_cgroup_trim(const struct pt_cgroot *r, const struct pt_job *job,
 		   __u32 count)
 {
-	char path[PATH_MAX];
 	struct dirent *de;
 	int jfd;
 	DIR *d;
 
-	if (r->fd < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", PT_CGROUP_DIR, job->name);
-	jfd = open_dir(r->fd, path);
+	jfd = open_job_dir(r, job->name);
 	if (jfd < 0)
 		return 0;
 	d = list_dir(jfd);
@@ -567,16 +575,12 @@ int pt_cgroup_trim(const struct pt_cgroot *r, const struct pt_job *job,
 unsigned int pt_cgroup_functions(const struct pt_cgroot *r,
 				 const struct pt_job *job)
 {
-	char path[PATH_MAX];
 	unsigned int n = 0;
 	struct dirent *de;
 	int jfd;
 	DIR *d;
 
-	if (r->fd < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", PT_CGROUP_DIR, job->name);
-	jfd = open_dir(r->fd, path);
+	jfd = open_job_dir(r, job->name);
 	if (jfd < 0)
 		return 0;
 	n += foreign_each(r, jfd, foreign_populated, NULL);
