@@ -26,7 +26,7 @@ export NETNS_RUN_DIR := /run/netns
 
 .PHONY: all deps demo check check-valgrind check-package bench bench-full \
 	bench-evpn deb install clean distclean help FORCE check-upstream
-.PHONY: fuzz fuzz-regress check-asan
+.PHONY: fuzz fuzz-regress check-asan structure
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/.built
@@ -43,6 +43,7 @@ help:
 	@echo "make fuzz-regress replay particle/fuzz/regress and corpus once"
 	@echo "make bench        quick benchmark (root); bench-full: full sweep"
 	@echo "make install      install like upstream (DESTDIR, PREFIX honoured)"
+	@echo "make structure    particle/'s layers, circles and paths (REV=rev)"
 
 deps:
 	@scripts/deps.sh build
@@ -161,6 +162,10 @@ check-upstream: deps
 	@scripts/deps.sh test
 	$(MAKE) all $(BUILD)/unpatched/.built
 	scripts/check-upstream.sh $(SRC) $(UNPATCHED)
+
+# particle/'s structure (particle/tools/structure.sh): at REV, or the tree
+structure: all
+	particle/tools/structure.sh $(REV)
 
 # A Debian package of the whole patched iproute2 (Debian's source package
 # plus patches/ in debian/patches), and its install test in a debootstrap root.
