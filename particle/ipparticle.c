@@ -58,6 +58,23 @@ static const struct {
 	{ "help",	do_help },
 };
 
+/*
+ * Whether "ip -n NS particle ARGS" needs the private mount namespace of
+ * ip -n (see particle_netns_finish()): exec only, found as do_particle
+ * finds its verb.
+ */
+bool particle_needs_mount_ns(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc < 1)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (matches(*argv, verbs[i].verb) == 0)
+			return verbs[i].fn == pt_do_exec;
+	return false;
+}
+
 int do_particle(int argc, char **argv)
 {
 	unsigned int i;

@@ -167,3 +167,38 @@ dumps() {
 	pt_refuse "no particle job" -- slots "${T}z"
 	pt_refuse "no particle job" -- set "${T}z" count 3
 }
+
+@test "ip -n: particle verbs other than exec make no mount namespace (a copy costs per host mount), exec and -batch do, and the job namespace is seen outside" {
+	local calls=$BATS_TEST_TMPDIR/strace
+	run strace -f -qq -e trace=unshare -o "$calls" \
+		"$IP" -n "$NA" particle add "${T}j1" vtep vxlan100 count 2
+	assert_success
+	refute grep -q CLONE_NEWNS "$calls"
+	# mounted where ip netns and other processes look
+	run sip netns exec "${T}j1" ip -br addr show dev eth0
+	assert_success
+	assert_output --partial 10.9.0.
+	for v in "show ${T}j1" "slots ${T}j1" "set ${T}j1 count 3"; do
+		# shellcheck disable=SC2086
+		run strace -f -qq -e trace=unshare -o "$calls" "$IP" -n "$NA" particle $v
+		assert_success
+		refute grep -q CLONE_NEWNS "$calls"
+	done
+	# exec: one copy (its function's), as nsenter + unshare -m make
+	run strace -f -qq -e trace=unshare -o "$calls" \
+		"$IP" -n "$NA" particle exec "${T}j1" slot 0 true
+	assert_success
+	assert_equal "$(grep -c CLONE_NEWNS "$calls")" 1
+	# -batch keeps netns_switch() whole, for every command of the file
+	echo "particle show" > "$BATS_TEST_TMPDIR/b"
+	run strace -f -qq -e trace=unshare -o "$calls" \
+		"$IP" -n "$NA" -batch "$BATS_TEST_TMPDIR/b"
+	assert_success
+	grep -q CLONE_NEWNS "$calls"
+	run strace -f -qq -e trace=unshare -o "$calls" "$IP" -n "$NA" particle del "${T}j1"
+	assert_success
+	refute grep -q CLONE_NEWNS "$calls"
+	[ ! -e "/run/netns/${T}j1" ]
+	run sip -n "$NA" -o link show master br0
+	refute_output --partial pt-
+}
