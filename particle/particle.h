@@ -248,6 +248,7 @@ void pt_req_port(struct pt_link_req *req, const char *port, __u32 mtu,
 		 int master, int nsfd, const __u8 *mac);
 /* single requests, each one rtnl_talk(): writes */
 int pt_talk(struct rtnl_handle *rth, struct nlmsghdr *n);
+int pt_talk_create(struct rtnl_handle *rth, struct nlmsghdr *n);
 int pt_link_del(struct rtnl_handle *rth, int ifindex, const char *name);
 int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up);
 int pt_bridge_create(struct rtnl_handle *rth, const char *name);
@@ -356,7 +357,7 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
 		   int port_ifindex, const struct pt_job *job, __u32 old,
 		   __u32 count);
-int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex,
+int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex, int port,
 		const struct pt_job *job);
 
 

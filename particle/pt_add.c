@@ -24,6 +24,7 @@ struct pt_plan {
 	struct pt_job *job;
 	struct pt_link vtep;
 	int bridge_ifindex;	/* 0 while it is still to be created */
+	int port_ifindex;	/* once add_port() made it */
 	bool create_bridge;
 	bool enslave_vtep;
 	__u32 mtu;
@@ -393,7 +394,11 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 	 * stop the kernel from writing our record on the winner's port.
 	 * Until the namespace is named, a port without record dies with us.
 	 */
-	err = pt_talk(&rth, &req.n);
+	err = pt_talk_create(&rth, &req.n);
+	if (err > 0) {
+		plan->port_ifindex = err;
+		err = 0;
+	}
 	if (err == -EXFULL) {	/* a port more than we counted: refused whole */
 		pt_error("bridge \"%s\" is full: a Linux bridge holds at most %u ports: add the job on another VNI (another vtep and bridge)",
 			 job->bridge, PT_BRIDGE_PORTS_MAX);
@@ -410,6 +415,15 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 		return -2;	/* nothing was made */
 	}
 	*made = true;
+	if (!plan->port_ifindex) {	/* a kernel that does not echo */
+		err = pt_ifindex_in(&rth, job->port);
+		if (err < 0) {
+			pt_error("job \"%s\": port \"%s\" vanished: %s",
+				 job->name, job->port, strerror(-err));
+			return -2;
+		}
+		plan->port_ifindex = err;
+	}
 	err = pt_talk(&rth, &alias.n);
 	if (err) {
 		pt_error("job \"%s\": the kernel refused the record on port \"%s\": %s",
@@ -479,8 +493,8 @@ static int add_limits(struct pt_plan *plan, struct rtnl_handle *job_rth,
 	if (!pt_limits_on(&job->lim))
 		return 0;	/* nothing asked of the kernel */
 	eth0 = pt_ifindex_in(job_rth, PT_JOB_IFNAME);
-	port = pt_ifindex_in(&rth, job->port);
-	if (eth0 < 0 || port < 0)
+	port = plan->port_ifindex;
+	if (eth0 < 0 || port <= 0)
 		return undo ? 0 : -2;
 	if (undo)
 		return pt_tc_apply(job_rth, eth0, port, job, NULL, NULL);
@@ -587,7 +601,7 @@ int pt_do_add(int argc, char **argv)
 	if (err)
 		goto undo;
 	/* its index entries, before others may look (no entry: read slowly) */
-	pt_resv_add(&rth, plan.bridge_ifindex, &job);
+	pt_resv_add(&rth, plan.bridge_ifindex, plan.port_ifindex, &job);
 	pt_unlock(&lk);
 	bridge_kept = true;	/* others may join the bridge from now on */
 	pt_fault("add:port");

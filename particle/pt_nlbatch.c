@@ -582,6 +582,50 @@ void pt_req_port(struct pt_link_req *req, const char *port, __u32 mtu,
 }
 
 /*
+ * A link create answered with the link it made (NLM_F_ECHO): its ifindex,
+ * 0 if the kernel does not echo (before 6.1), or a negative errno.  One
+ * round trip fewer than asking for the new link by name afterwards, and
+ * that GETLINK would also make the kernel run the port's pending
+ * link-state work (linkwatch_sync_dev()) inside our request, under the
+ * bridge lock; left alone, linkwatch does it later, as for "ip link add".
+ */
+int pt_talk_create(struct rtnl_handle *rth, struct nlmsghdr *n)
+{
+	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
+	char buf[32768];
+	int ifindex = 0;
+
+	n->nlmsg_seq = ++rth->seq;
+	n->nlmsg_flags |= NLM_F_ACK | NLM_F_ECHO;
+	if (sendto(rth->fd, n, n->nlmsg_len, 0, (struct sockaddr *)&nladdr,
+		   sizeof(nladdr)) < 0)
+		return -errno;
+	for (;;) {
+		struct nlmsghdr *h;
+		ssize_t len = recv(rth->fd, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != n->nlmsg_seq)
+				continue;	/* an earlier request's late ACK */
+			if (h->nlmsg_type == RTM_NEWLINK &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				ifindex = ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = NLMSG_DATA(h);
+
+				return err->error ?: ifindex;
+			}
+		}
+	}
+}
+
+/*
  * rtnl_talk() without an answer buffer leaks the ACK in iproute2 6.1:
  * always take the answer and free it.
  */

@@ -312,13 +312,9 @@ int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
 }
 
 /* The index entries of a new job's port (under the bridge lock). */
-int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex,
+int pt_resv_add(struct rtnl_handle *rth, int bridge_ifindex, int port,
 		const struct pt_job *job)
 {
-	int port = pt_ifindex_in(rth, job->port);
-
-	if (port <= 0)
-		return -1;
 	return pt_resv_update(rth, bridge_ifindex, port, job, 0, job->count);
 }
 
