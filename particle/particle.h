@@ -277,6 +277,7 @@ int pt_netns_begin(struct pt_nsjob *ns, const char *name, bool proxy_nd);
 int pt_netns_commit(struct pt_nsjob *ns);
 void pt_netns_abort(struct pt_nsjob *ns);
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
+void pt_link_ipv6_off(const char *ifname);
 
 /* pt_kernel.c: facts read from the kernel (reads only) */
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,

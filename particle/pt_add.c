@@ -36,6 +36,16 @@ static const char *const phase_names[PH_MAX] = {
 	"lookup", "netns", "link", "pool", "limits",
 };
 
+static bool job_has_ipv6(const struct pt_job *job)
+{
+	int i;
+
+	for (i = 0; i < job->npools; i++)
+		if (job->pools[i].family == AF_INET6)
+			return true;
+	return false;
+}
+
 struct pt_clock {
 	struct timespec last;
 	__u64 us[PH_MAX];
@@ -424,6 +434,10 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 		}
 		plan->port_ifindex = err;
 	}
+	/* before its carrier comes up (eth0, in the pool phase): no IPv6
+	 * routes of its own; an IPv6 pool's index route needs IPv6 on it */
+	if (!job_has_ipv6(job))
+		pt_link_ipv6_off(job->port);
 	err = pt_talk(&rth, &alias.n);
 	if (err) {
 		pt_error("job \"%s\": the kernel refused the record on port \"%s\": %s",
@@ -568,9 +582,7 @@ int pt_do_add(int argc, char **argv)
 	clock_mark(&clk, PH_LOOKUP);
 
 	err = pt_netns_begin(&ns, job.name,
-			     job.mode == PT_MODE_ANYIP &&
-			     (job.pools[0].family == AF_INET6 ||
-			      (job.npools > 1 && job.pools[1].family == AF_INET6)));
+			     job.mode == PT_MODE_ANYIP && job_has_ipv6(&job));
 	if (err)
 		return err;
 	pt_fault("add:netns");

@@ -177,6 +177,24 @@ static int write_sysctl(const char *path, const char *value)
 	return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
+/*
+ * IPv6 off on a link of the namespace ip is in (/proc/sys/net follows the
+ * opener's network namespace).  For a job's port, a bridge port that
+ * carries frames only: otherwise its link-local address and multicast
+ * route join the namespace's IPv6 table, which the kernel walks whole each
+ * time any link there comes up or goes down, so that every add and del
+ * paid for every job already on the host.  Best effort: without IPv6 in
+ * the kernel there is nothing to turn off, and the job works either way.
+ */
+void pt_link_ipv6_off(const char *ifname)
+{
+	char path[64 + IFNAMSIZ];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	write_sysctl(path, "1");
+}
+
 static int enter_saved_mntns(void)
 {
 	if (pt_saved_mntns < 0)

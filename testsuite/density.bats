@@ -202,3 +202,44 @@ dumps() {
 	run sip -n "$NA" -o link show master br0
 	refute_output --partial pt-
 }
+
+@test "a port without IPv6 pool has IPv6 off (no IPv6 routes of its own to walk); a dual-stack job's port keeps it, with its index routes" {
+	local p4 p6 t
+	# this node has IPv6 (the suite's nodes are made without it)
+	sip netns exec "$NA" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.default.disable_ipv6=0
+	run "$IP" -n "$NA" particle add "${T}j4" vtep vxlan100 count 2
+	assert_success
+	run "$IP" -n "$NA" particle add "${T}j6" vtep vxlan100 count 2 pool 10.9.0.100/24 pool fd00:9::10/64
+	assert_success
+	p4=$(pt_port "${T}j4") p6=$(pt_port "${T}j6")
+	run sip netns exec "$NA" cat "/proc/sys/net/ipv6/conf/$p4/disable_ipv6" \
+		"/proc/sys/net/ipv6/conf/$p6/disable_ipv6"
+	assert_success
+	assert_output $'1\n0'
+	# the IPv4 job's port is up, bridged, and holds no IPv6 route
+	run sip -n "$NA" -o link show dev "$p4"
+	assert_output --partial "master br0"
+	assert_output --partial "state UP"
+	run sip -n "$NA" -6 route show table all dev "$p4"
+	assert_output ""
+	# both jobs' pools are indexed (one route per pool, through the port)
+	t=$(sip -n "$NA" -o link show dev br0 | cut -d: -f1)
+	t=$((0xf0000000 | t))
+	run sip -n "$NA" route show table "$t"
+	assert_output --partial "10.9.0.100 dev $p6"
+	assert_line --partial "dev $p4"
+	run sip -n "$NA" -6 route show table "$t"
+	assert_output --partial "fd00:9::10 dev $p6"
+	# IPv6 still crosses the IPv4 job's port (frames are the bridge's
+	# business): a connection to an address given to its eth0 by hand
+	sip -n "${T}j4" addr add fd00:9::99/64 dev eth0 nodad
+	pt_listen "${T}j4" fd00:9::99 7000
+	run pt_send "${T}j6" fd00:9::10 fd00:9::99 7000 hello6
+	assert_success
+	assert_output hello6
+	for t in j4 j6; do
+		run "$IP" -n "$NA" particle del "${T}$t"
+		assert_success
+	done
+}
