@@ -70,7 +70,7 @@ for my $l (grep { $t{$_} } qw(one four)) {
 }
 my $reps = $cfg{reps} // '?';
 $md .= "\nms, medians of $reps interleaved repetitions (ip particle add -s + del, stock netns add + del, "
-	. "stock veth add + del in the vtep namespace, stock `ip -br link show master br200`, round-robin) at each J; "
+	. "stock veth add (up, on br200) + del in the vtep namespace entered with nsenter --net, stock `ip -br link show master br200`, round-robin) at each J; "
 	. "jobs of count 4; the measured add takes the default pool of br200.\n";
 
 # the kernel's own growth from J = 0 to the largest J, measured alongside
@@ -161,14 +161,16 @@ goal(defined $l4 ? $l4 <= 0.3 : undef, "density: lookup phase, $jn jobs on four 
 if (my $x = $g{one}) {
 	my $adj = $x->{an} - $x->{kern};
 	goal($adj <= 1.5 * $x->{a0}, "density: add at J = $jn vs J = 0, the kernel's growth set aside",
-		sprintf('%s ms - %s ms (stock netns + veth growth) = %s ms vs %s ms: %.2f× (raw %.2f×; also without the kernel\'s port listing growth of %s ms: %.2f×)',
-			fms($x->{an}), fms($x->{kern}), fms($adj), fms($x->{a0}), $adj / $x->{a0}, $x->{an} / $x->{a0},
-			fms($x->{dump}), ($adj - $x->{dump}) / $x->{a0}), '≤ 1.5×');
+		sprintf('%s ms - %s ms (stock netns + veth growth) = %s ms vs %s ms: %.2f× (raw %.2f×)',
+			fms($x->{an}), fms($x->{kern}), fms($adj), fms($x->{a0}), $adj / $x->{a0}, $x->{an} / $x->{a0}), '≤ 1.5×');
 	goal(defined $x->{dn} && defined $x->{d0} ? $x->{dn} <= 1.5 * $x->{d0} : undef, "density: del at J = $jn vs J = 0",
 		defined $x->{dn} && $x->{d0} ? sprintf('%s ms vs %s ms: %.2f×', fms($x->{dn}), fms($x->{d0}), $x->{dn} / $x->{d0}) : undef, '≤ 1.5×');
 	if (defined $x->{dn} && $x->{d0}) {
 		my $dadj = $x->{dn} - $x->{kdel};
-		goal($dadj <= 1.5 * $x->{d0}, "density: del at J = $jn vs J = 0, the kernel's growth set aside",
+		# the stock veth del's RCU wait can grow more than the whole del
+		goal($dadj < 0 ? undef : $dadj <= 1.5 * $x->{d0}, "density: del at J = $jn vs J = 0, the kernel's growth set aside",
+			$dadj < 0 ? sprintf('the stock del growth (%s ms) exceeds del at J = %d (%s ms): read the raw ratio',
+				fms($x->{kdel}), $jn, fms($x->{dn})) :
 			sprintf('%s ms - %s ms (stock netns + veth del growth) = %s ms vs %s ms: %.2f× (raw %.2f×)',
 				fms($x->{dn}), fms($x->{kdel}), fms($dadj), fms($x->{d0}), $dadj / $x->{d0}, $x->{dn} / $x->{d0}), '≤ 1.5×');
 	}
