@@ -229,6 +229,17 @@ static void note_error(struct batch_result *res, const struct nlmsghdr *h)
 	extack_res = NULL;
 }
 
+/* One read of answers, again when a signal interrupts it. */
+static ssize_t recv_answers(struct rtnl_handle *rth, char *buf, size_t size)
+{
+	ssize_t len;
+
+	do
+		len = recv(rth->fd, buf, size, 0);
+	while (len < 0 && errno == EINTR);
+	return len;
+}
+
 /* Read answers until the ACK of last_seq; failures before it are noted. */
 static int read_answers(struct rtnl_handle *rth, __u32 last_seq,
 			struct batch_result *res)
@@ -237,11 +248,9 @@ static int read_answers(struct rtnl_handle *rth, __u32 last_seq,
 
 	for (;;) {
 		struct nlmsghdr *h;
-		ssize_t len = recv(rth->fd, buf, sizeof(buf), 0);
+		ssize_t len = recv_answers(rth, buf, sizeof(buf));
 
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
 			/* ENOBUFS: so many failures that reports were lost */
 			if (!res->error)
 				res->error = -errno;
@@ -602,13 +611,10 @@ int pt_talk_create(struct rtnl_handle *rth, struct nlmsghdr *n)
 		return -errno;
 	for (;;) {
 		struct nlmsghdr *h;
-		ssize_t len = recv(rth->fd, buf, sizeof(buf), 0);
+		ssize_t len = recv_answers(rth, buf, sizeof(buf));
 
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
+		if (len < 0)
 			return -errno;
-		}
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
 		     h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != n->nlmsg_seq)
