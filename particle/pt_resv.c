@@ -417,6 +417,11 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 			 strerror(errno));
 		goto out;
 	}
+	/* one allocation for the jobs (growing by doubling copied them) */
+	list->v = malloc((d.np + noif) * sizeof(*list->v));
+	if (!list->v)
+		goto out;
+	list->cap = d.np + noif;
 	for (i = 0; i < d.np; i++) {
 		const struct resv_port *p = &d.p[i];
 
