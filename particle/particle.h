@@ -160,6 +160,7 @@ int pt_record_check_port(const struct pt_job *job, const char *ifname,
 			 const char **why);
 int pt_ifname_valid(const char *name);
 __u32 pt_count_max(const struct pt_job *job);
+bool pt_job_has_family(const struct pt_job *job, int family);
 bool pt_limits_on(const struct pt_limits *l);
 int pt_limits_format(const struct pt_limits *l, char *buf, size_t len);
 int pt_limits_parse_kv(const char *key, const char *val, struct pt_limits *l);

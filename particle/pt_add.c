@@ -36,16 +36,6 @@ static const char *const phase_names[PH_MAX] = {
 	"lookup", "netns", "link", "pool", "limits",
 };
 
-static bool job_has_ipv6(const struct pt_job *job)
-{
-	int i;
-
-	for (i = 0; i < job->npools; i++)
-		if (job->pools[i].family == AF_INET6)
-			return true;
-	return false;
-}
-
 struct pt_clock {
 	struct timespec last;
 	__u64 us[PH_MAX];
@@ -274,7 +264,7 @@ static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
 {
 	struct pt_job *job = plan->job;
 	struct pt_taken brs;
-	int i, err;
+	int err;
 
 	err = pt_taken_load(rth, plan->bridge_ifindex, job->bridge, &brs);
 	if (err)
@@ -286,18 +276,13 @@ static int plan_pools(struct rtnl_handle *rth, struct pt_plan *plan,
 	if (err)
 		return err;
 
-	if (job->has_gateway) {
-		for (i = 0; i < job->npools; i++)
-			if (job->pools[i].family == job->gw_family)
-				break;
-		if (i == job->npools) {
-			char a[INET6_ADDRSTRLEN];
+	if (job->has_gateway && !pt_job_has_family(job, job->gw_family)) {
+		char a[INET6_ADDRSTRLEN];
 
-			pt_error("argument \"%s\" is wrong: gateway needs a pool of its address family",
-				 pt_addr_format(job->gw_family, &job->gateway,
-						a, sizeof(a)));
-			return -1;
-		}
+		pt_error("argument \"%s\" is wrong: gateway needs a pool of its address family",
+			 pt_addr_format(job->gw_family, &job->gateway, a,
+					sizeof(a)));
+		return -1;
 	}
 	/* the count was checked against the mode in pt_parse_add(): the
 	 * default pool is IPv4, so it changes no mode's limit */
@@ -436,7 +421,7 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 	}
 	/* before its carrier comes up (eth0, in the pool phase): no IPv6
 	 * routes of its own; an IPv6 pool's index route needs IPv6 on it */
-	if (!job_has_ipv6(job))
+	if (!pt_job_has_family(job, AF_INET6))
 		pt_link_ipv6_off(job->port);
 	err = pt_talk(&rth, &alias.n);
 	if (err) {
@@ -582,7 +567,8 @@ int pt_do_add(int argc, char **argv)
 	clock_mark(&clk, PH_LOOKUP);
 
 	err = pt_netns_begin(&ns, job.name,
-			     job.mode == PT_MODE_ANYIP && job_has_ipv6(&job));
+			     job.mode == PT_MODE_ANYIP &&
+			     pt_job_has_family(&job, AF_INET6));
 	if (err)
 		return err;
 	pt_fault("add:netns");

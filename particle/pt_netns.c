@@ -70,9 +70,9 @@ static void save_mount_ns(void)
  * ip -n NS in two steps (ip.c, patch 0001).  netns_switch() enters NS's
  * network namespace, then copies the caller's mount namespace to give ip
  * NS's /sys and /etc/netns/NS files.  The copy costs in proportion to the
- * host's mounts (one per named network namespace: 1.3-2 ms at 1000 jobs,
- * and as much again when ip exits), and only exec uses it (its function
- * takes it over).  So -n enters the network namespace at once, with
+ * host's mounts (one per named network namespace, paid again when ip
+ * exits: HACKING has what it cost add and del at 1000 jobs), and only
+ * exec uses it (its function takes it over).  So -n enters the network namespace at once, with
  * netns_switch()'s errors, and the rest of the switch waits for the end
  * of ip's options: particle_netns_finish() does it, unless the command
  * is a particle verb other than exec outside -batch, which then stays in

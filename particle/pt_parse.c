@@ -280,7 +280,6 @@ static int parse_value(int kw, const char *arg, struct pt_job *job)
 		return pt_parse_count(arg, &job->count);
 	case KW_POOL: {
 		struct pt_pool *p = &job->pools[job->npools];
-		int i;
 
 		if (job->npools == PT_POOLS_MAX) {
 			pt_error("argument \"%s\" is wrong: pool may be given at most twice, once per family",
@@ -289,12 +288,11 @@ static int parse_value(int kw, const char *arg, struct pt_job *job)
 		}
 		if (pt_pool_parse(arg, p))
 			return -1;
-		for (i = 0; i < job->npools; i++)
-			if (job->pools[i].family == p->family) {
-				pt_error("argument \"%s\" is wrong: a second pool must be of the other address family",
-					 arg);
-				return -1;
-			}
+		if (pt_job_has_family(job, p->family)) {
+			pt_error("argument \"%s\" is wrong: a second pool must be of the other address family",
+				 arg);
+			return -1;
+		}
 		job->npools++;
 		return 0;
 	}

@@ -210,17 +210,23 @@ static int record_pool(char *val, struct pt_pool *p)
 	return 0;
 }
 
-/* The most slots a job of this mode and these pools may have. */
-__u32 pt_count_max(const struct pt_job *job)
+/* Whether one of the job's pools (so far) is of this address family. */
+bool pt_job_has_family(const struct pt_job *job, int family)
 {
 	int i;
 
+	for (i = 0; i < job->npools; i++)
+		if (job->pools[i].family == family)
+			return true;
+	return false;
+}
+
+/* The most slots a job of this mode and these pools may have. */
+__u32 pt_count_max(const struct pt_job *job)
+{
 	if (job->mode != PT_MODE_ANYIP)
 		return PT_ADDRS_MAX;
-	for (i = 0; i < job->npools; i++)
-		if (job->pools[i].family == AF_INET6)
-			return PT_ANYIP6_MAX;
-	return PT_ANYIP_MAX;
+	return pt_job_has_family(job, AF_INET6) ? PT_ANYIP6_MAX : PT_ANYIP_MAX;
 }
 
 static int refuse(const char **why, const char *reason)
