@@ -316,6 +316,8 @@ enum { PT_NS_NONE, PT_NS_MOUNTED, PT_NS_ORPHAN, PT_NS_OTHER };
 void pt_fault(const char *step);
 const char *pt_vtepns_id(void);
 int pt_lock_bridge(struct pt_lock *lk, const char *bridge);
+int pt_lock_removal(struct pt_lock *lk, const char *bridge);
+bool pt_lock_no_removals(const struct pt_lock *lk, const char *bridge);
 void pt_unlock(struct pt_lock *lk);
 /* pt_record.c: marks of what is not whole */
 int pt_record_mark_busy(char *record, size_t len, const char *verb);
@@ -353,9 +355,20 @@ int pt_slot_prog_load(const struct pt_job *job, bool dst, unsigned int max,
 		      char *log, size_t loglen);
 
 /* pt_resv.c: the index of the pools in use on a bridge (issue 13) */
-int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
-		 const char *bridge, const struct pt_job *want, __u32 count,
-		 struct pt_found_list *list, unsigned int *nports);
+#define PT_RESV_COUNTS		8	/* count entries kept to be tidied */
+struct pt_resv_count {		/* a bridge's count of job ports */
+	int bridge;
+	unsigned int n;		/* count entries (0: not counted) */
+	__u32 v[PT_RESV_COUNTS];
+	__u32 max;		/* what counts */
+};
+int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
+		 int bridge_ifindex, const char *bridge,
+		 const struct pt_job *want, __u32 count,
+		 struct pt_found_list *list, unsigned int *nports,
+		 struct pt_resv_count *cnt);
+void pt_resv_count_move(struct rtnl_handle *rth, int bridge_ifindex,
+			int delta, struct pt_resv_count *known);
 int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
 		   int port_ifindex, const struct pt_job *job, __u32 old,
 		   __u32 count);

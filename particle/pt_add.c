@@ -28,6 +28,7 @@ struct pt_plan {
 	bool create_bridge;
 	bool enslave_vtep;
 	__u32 mtu;
+	struct pt_resv_count count;	/* the bridge's job ports, as read */
 };
 
 enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_LIMITS, PH_MAX };
@@ -322,7 +323,7 @@ static int plan_add(struct pt_plan *plan)
 }
 
 /* Under the bridge lock: the jobs as they are now, and the pool. */
-static int plan_jobs(struct pt_plan *plan)
+static int plan_jobs(struct pt_plan *plan, const struct pt_lock *lk)
 {
 	struct pt_job *job = plan->job;
 	struct pt_found_list jobs;
@@ -332,8 +333,8 @@ static int plan_jobs(struct pt_plan *plan)
 	unsigned int nports, need;
 
 	/* only the ports of this bridge: jobs elsewhere cost nothing */
-	err = pt_resv_jobs(&rth, plan->bridge_ifindex, job->bridge, job,
-			   job->count, &jobs, &nports);
+	err = pt_resv_jobs(&rth, lk, plan->bridge_ifindex, job->bridge, job,
+			   job->count, &jobs, &nports, &plan->count);
 	if (err)
 		return err;
 	/* the job's port, and the vtep if it is still to join the bridge */
@@ -552,7 +553,7 @@ int pt_do_add(int argc, char **argv)
 	struct pt_clock clk = {};
 	struct pt_lock lk = { .fd = -1 };
 	bool port_made = false, netns_named = false, bridge_kept = false;
-	bool limits_made = false;
+	bool limits_made = false, counted = false;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &clk.last);
@@ -587,7 +588,7 @@ int pt_do_add(int argc, char **argv)
 		if (err)
 			goto undo;
 	}
-	err = plan_jobs(&plan);
+	err = plan_jobs(&plan, &lk);
 	if (err)
 		goto undo;
 	if (plan.enslave_vtep) {
@@ -595,6 +596,9 @@ int pt_do_add(int argc, char **argv)
 		if (err)
 			goto undo;
 	}
+	/* the bridge's count of job ports, before the port (pt_resv.c) */
+	pt_resv_count_move(&rth, plan.bridge_ifindex, 1, &plan.count);
+	counted = true;
 	err = add_port(&plan, ns.nsfd, &port_made);
 	if (err)
 		goto undo;
@@ -642,6 +646,10 @@ undo:
 	pt_netns_abort(&ns);
 	if (port_made)
 		pt_link_del(&rth, 0, job.port);
+	/* after the bridge lock, a count left one too high is set right by
+	 * the next add that reads the ports */
+	if (counted && !bridge_kept)
+		pt_resv_count_move(&rth, plan.bridge_ifindex, -1, &plan.count);
 	if (plan.enslave_vtep && !bridge_kept)
 		undo_bridge(&plan);
 	pt_unlock(&lk);

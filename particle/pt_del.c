@@ -72,13 +72,30 @@ static int del_port(const struct pt_found *f)
 	return err;
 }
 
+/* The bridge's count of job ports (pt_resv.c), once the port is gone. */
+static void del_counted(const struct pt_found *f)
+{
+	struct pt_lock lk = { .fd = -1 };
+
+	if (pt_lock_bridge(&lk, f->job.bridge))
+		return;		/* said; the count stays one too high */
+	pt_resv_count_move(&rth, f->master_ifindex, -1, NULL);
+	pt_unlock(&lk);
+}
+
 /*
  * Deleting the port takes eth0 and the pool with it, even while functions
  * still hold the namespace open; then the name goes.
  */
 static int del_job(const struct pt_found *f)
 {
+	struct pt_lock removal = { .fd = -1 };
+	bool counted = f->master_ifindex > 0 && strcmp(f->job.bridge, "-");
 	int err, cg = 0;
+
+	/* the port may go with the namespace: held from before that */
+	if (counted && pt_lock_removal(&removal, f->job.bridge))
+		return -1;
 
 	/* the job's functions and cgroup groups first (see pt_cgroup.c) */
 	if (f->job.name[0])
@@ -92,17 +109,23 @@ static int del_job(const struct pt_found *f)
 	if (f->job.name[0] && pt_netns_state(f->job.name, NULL) != PT_NS_NONE) {
 		err = pt_netns_remove(f->job.name);
 		if (err)
-			return err;
+			goto out;
 	}
 	pt_fault("del:netns");
 	err = del_port(f);
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
 			 f->job.port, strerror(-err));
-		return -2;
+		err = -2;
+		goto out;
 	}
 	pt_fault("del:port");
-	return cg;
+	if (counted)
+		del_counted(f);
+	err = cg;
+out:
+	pt_unlock(&removal);
+	return err;
 }
 
 /* A marked /run/netns entry that an interrupted add left unmounted. */

@@ -78,10 +78,14 @@ static __u64 lock_offset(const char *bridge)
 	return h >> 2;
 }
 
-int pt_lock_bridge(struct pt_lock *lk, const char *bridge)
+/* The removal byte of a bridge: a second byte, far from every lock byte. */
+#define PT_LOCK_REMOVAL	(1ULL << 62)
+
+static int lock_byte(struct pt_lock *lk, const char *bridge, __u64 offset,
+		     short type, const char *what)
 {
 	struct flock fl = {
-		.l_type = F_WRLCK,
+		.l_type = type,
 		.l_whence = SEEK_SET,
 		.l_len = 1,
 	};
@@ -100,12 +104,12 @@ int pt_lock_bridge(struct pt_lock *lk, const char *bridge)
 			 strerror(errno));
 		return -1;
 	}
-	fl.l_start = lock_offset(bridge);
+	fl.l_start = offset;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (fcntl(lk->fd, F_OFD_SETLKW, &fl)) {
 		if (errno == EINTR)
 			continue;
-		pt_error("cannot lock bridge \"%s\" in %s: %s", bridge,
+		pt_error("cannot lock %s \"%s\" in %s: %s", what, bridge,
 			 PT_LOCK_FILE, strerror(errno));
 		close(lk->fd);
 		lk->fd = -1;
@@ -115,6 +119,43 @@ int pt_lock_bridge(struct pt_lock *lk, const char *bridge)
 	lk->wait_us = (t1.tv_sec - t0.tv_sec) * 1000000ULL +
 		      (t1.tv_nsec - t0.tv_nsec) / 1000;
 	return 0;
+}
+
+int pt_lock_bridge(struct pt_lock *lk, const char *bridge)
+{
+	return lock_byte(lk, bridge, lock_offset(bridge), F_WRLCK, "bridge");
+}
+
+/*
+ * Held (shared) by whoever removes a port of the bridge, from before the
+ * port goes until the bridge's port count (pt_resv.c) is lowered: while
+ * any is held, a count read under the bridge lock may be one too high
+ * but never too low, and must not be set to what the ports show.
+ */
+int pt_lock_removal(struct pt_lock *lk, const char *bridge)
+{
+	return lock_byte(lk, bridge, lock_offset(bridge) + PT_LOCK_REMOVAL,
+			 F_RDLCK, "removals on bridge");
+}
+
+/*
+ * Under the bridge lock lk: true if no removal is under way on the
+ * bridge (its removal byte could be taken, and was given back).
+ */
+bool pt_lock_no_removals(const struct pt_lock *lk, const char *bridge)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = lock_offset(bridge) + PT_LOCK_REMOVAL,
+		.l_len = 1,
+	};
+
+	if (lk->fd < 0 || fcntl(lk->fd, F_OFD_SETLK, &fl))
+		return false;
+	fl.l_type = F_UNLCK;
+	fcntl(lk->fd, F_OFD_SETLK, &fl);
+	return true;
 }
 
 void pt_unlock(struct pt_lock *lk)

@@ -13,6 +13,21 @@
  * without all of its routes is read the slow way and indexed again.  The
  * record stays the authority: an entry only ever reserves as much as a
  * record did (set grows the entry before the record, shrinks it after).
+ *
+ * Finding the ports without whole entries would take a dump of every
+ * port of the bridge, so the table also counts the bridge's job ports:
+ * one route to 0.0.0.0/32 through the bridge, protocol PT_RESV_COUNT,
+ * metric = 1 + the count (a delete that names metric 0 takes any).  add
+ * raises it before it makes a port; whoever removes one holds the
+ * bridge's removal lock (pt_lock.c) from before the port goes until the
+ * count is lowered.  So the count is never below the ports that exist,
+ * and when it equals the ports with whole entries, every job port of the
+ * bridge has them: add reads the table and nothing else.  Otherwise (a
+ * crash, a port gone down, a port removed by hand) the ports are read,
+ * and the count is set to what they show when no removal is under way
+ * (higher only, if one is).  Two count entries (a change cut short): the
+ * larger one counts.  A job port moved to another bridge by hand keeps
+ * its entries here and is not counted there: that is not supported.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +43,10 @@
 #define PT_RESV_TABLE_BASE	0xf0000000U	/* | bridge ifindex */
 #define PT_RESV_IFINDEX_MAX	0x0fffffff
 #define PT_RESV_PROTO		0x70		/* + the job's pools, 1 or 2 */
+#define PT_RESV_COUNT		(PT_RESV_PROTO + 3)	/* the port count */
+/* ports of a bridge that no job owns (its vtep, and others): with fewer
+ * free than this by the count, the ports are counted one by one */
+#define PT_RESV_SPARE		8
 /* fewer indexed ports than this: the master-filtered dump costs less than
  * listing every bridge port of the namespace */
 #define PT_RESV_SMALL		24
@@ -52,6 +71,7 @@ struct resv_dump {
 	unsigned int nr, capr;
 	struct resv_port *p;
 	unsigned int np, capp;
+	struct pt_resv_count c;
 };
 
 static __u32 resv_table(int bridge_ifindex)
@@ -71,6 +91,33 @@ static void *grow(void *v, unsigned int *cap, size_t size)
 	return nv;
 }
 
+static int collect_count(struct nlmsghdr *n, struct resv_dump *d)
+{
+	struct rtmsg *rtm = NLMSG_DATA(n);
+	struct rtattr *tb[RTA_MAX + 1];
+	__u32 metric;
+
+	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 32)
+		return 0;
+	parse_rtattr(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(n));
+	if (!tb[RTA_TABLE] || RTA_PAYLOAD(tb[RTA_TABLE]) != 4 ||
+	    rta_getattr_u32(tb[RTA_TABLE]) != d->table ||
+	    !tb[RTA_DST] || RTA_PAYLOAD(tb[RTA_DST]) != 4 ||
+	    rta_getattr_u32(tb[RTA_DST]) != 0 ||
+	    !tb[RTA_OIF] || RTA_PAYLOAD(tb[RTA_OIF]) != 4 ||
+	    rta_getattr_u32(tb[RTA_OIF]) != (__u32)d->bridge)
+		return 0;
+	if (!tb[RTA_PRIORITY] || RTA_PAYLOAD(tb[RTA_PRIORITY]) != 4 ||
+	    !rta_getattr_u32(tb[RTA_PRIORITY]))
+		return 0;	/* not one of ours */
+	metric = rta_getattr_u32(tb[RTA_PRIORITY]) - 1;
+	if (d->c.n < PT_RESV_COUNTS)
+		d->c.v[d->c.n] = metric;
+	if (!d->c.n++ || metric > d->c.max)
+		d->c.max = metric;
+	return 0;
+}
+
 static int collect_route(struct nlmsghdr *n, void *arg)
 {
 	struct resv_dump *d = arg;
@@ -82,6 +129,8 @@ static int collect_route(struct nlmsghdr *n, void *arg)
 	if (n->nlmsg_type != RTM_NEWROUTE ||
 	    n->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
 		return 0;
+	if (rtm->rtm_protocol == PT_RESV_COUNT)
+		return collect_count(n, d);
 	width = pt_addr_width(rtm->rtm_family);
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    rtm->rtm_dst_len != width ||
@@ -158,6 +207,7 @@ static int resv_dump_req(struct rtnl_handle *rth, struct nlmsghdr *req,
 			 rtnl_filter_t fn, struct resv_dump *d, bool routes)
 {
 	unsigned int nr = d->nr, np = d->np;
+	struct pt_resv_count c = d->c;
 	int tries = 0;
 	bool intr;
 
@@ -171,15 +221,18 @@ static int resv_dump_req(struct rtnl_handle *rth, struct nlmsghdr *req,
 			return 0;
 		d->nr = nr;
 		d->np = np;
+		d->c = c;
 	}
 }
 
-static int routes_dump(struct rtnl_handle *rth, int family,
+/* The bridge's table (protocol: only the routes of one, 0: all). */
+static int routes_dump(struct rtnl_handle *rth, int family, __u8 protocol,
 		       struct resv_dump *d)
 {
 	struct pt_route_req req;
 
 	pt_req_routedump(&req, family, d->table);
+	req.r.rtm_protocol = protocol;
 	return resv_dump_req(rth, &req.n, collect_route, d, true);
 }
 
@@ -209,37 +262,50 @@ static int route_cmp(const void *a, const void *b)
 }
 
 /*
- * The index entry of one port: its pools and the largest count of their
- * routes, or false when it is not whole (a pool missing).
+ * The index entry of the port whose routes start at r (d->r sorted by
+ * oif): its pools and the largest count of their routes.  *next: the
+ * next port's first route.  False when it is not whole (a pool missing).
  */
+static bool entry_at(const struct resv_dump *d, const struct resv_route *r,
+		     struct pt_job *job, const struct resv_route **next)
+{
+	const struct resv_route *end = d->r + d->nr;
+	int fam[2] = { 0, 0 }, npools = 0, oif = r->oif, i;
+	bool whole = true;
+
+	memset(job, 0, sizeof(*job));
+	for (; r < end && r->oif == oif; r++) {
+		i = r->pool.family == AF_INET6;
+		if (!fam[i]) {
+			if (job->npools == PT_POOLS_MAX)
+				whole = false;
+			else
+				job->pools[job->npools++] = r->pool;
+			fam[i] = 1;
+		}
+		if (r->count > job->count)
+			job->count = r->count;
+		if (npools && npools != r->npools)
+			whole = false;
+		npools = r->npools;
+	}
+	*next = r;
+	return whole && job->npools == npools;
+}
+
+/* The index entry of one port, or false when it has none or not whole. */
 static bool index_entry(const struct resv_dump *d, int oif,
 			struct pt_job *job)
 {
 	struct resv_route key = { .oif = oif };
-	const struct resv_route *r, *end = d->r + d->nr;
-	int fam[2] = { 0, 0 }, npools = 0, i;
+	const struct resv_route *r, *next;
 
 	r = bsearch(&key, d->r, d->nr, sizeof(*r), route_cmp);
 	if (!r)
 		return false;
 	while (r > d->r && r[-1].oif == oif)
 		r--;
-	memset(job, 0, sizeof(*job));
-	for (; r < end && r->oif == oif; r++) {
-		i = r->pool.family == AF_INET6;
-		if (!fam[i]) {
-			if (job->npools == PT_POOLS_MAX)
-				return false;
-			job->pools[job->npools++] = r->pool;
-			fam[i] = 1;
-		}
-		if (r->count > job->count)
-			job->count = r->count;
-		if (npools && npools != r->npools)
-			return false;
-		npools = r->npools;
-	}
-	return job->npools == npools;
+	return entry_at(d, r, job, &next);
 }
 
 static int list_add(struct pt_found_list *list, const struct pt_found *f)
@@ -270,6 +336,72 @@ static void found_from_index(struct pt_found *f, const struct pt_job *idx,
 	if (!strncmp(port, PT_PORT_PREFIX, strlen(PT_PORT_PREFIX)))
 		snprintf(f->job.name, sizeof(f->job.name), "%s",
 			 port + strlen(PT_PORT_PREFIX));
+}
+
+static int count_route(struct rtnl_handle *rth, const struct resv_dump *d,
+		       int type, __u32 count)
+{
+	const struct pt_pool any = { .family = AF_INET, .plen = 32 };
+	struct pt_route_req req;
+	int err;
+
+	pt_req_resv_route(&req, &any, d->table, d->bridge, PT_RESV_COUNT);
+	req.n.nlmsg_type = type;
+	req.n.nlmsg_flags = NLM_F_REQUEST |
+		(type == RTM_NEWROUTE ? NLM_F_CREATE : 0);
+	addattr32(&req.n, sizeof(req), RTA_PRIORITY, count + 1);
+	err = pt_talk(rth, &req.n);
+	return err == -EEXIST ? 0 : err;
+}
+
+/* One count entry, at value: the new one first, then the others go. */
+static void count_set(struct rtnl_handle *rth, struct resv_dump *d,
+		      __u32 value)
+{
+	struct pt_resv_count *c = &d->c;
+	unsigned int i, n = c->n < PT_RESV_COUNTS ? c->n : PT_RESV_COUNTS;
+	bool have = false;
+
+	for (i = 0; i < n; i++)
+		have |= c->v[i] == value;
+	if (!have && count_route(rth, d, RTM_NEWROUTE, value))
+		return;		/* a bridge that is down: not counted */
+	for (i = 0; i < n; i++)
+		if (c->v[i] != value)
+			count_route(rth, d, RTM_DELROUTE, c->v[i]);
+	c->n = 1;
+	c->v[0] = c->max = value;
+}
+
+/*
+ * Raise (before a port is made, under the bridge lock) or lower (after it
+ * is gone, under the bridge lock and its removal lock) the bridge's count
+ * of job ports by one.  known: the count as pt_resv_jobs() read it under
+ * this hold of the lock, kept in step; NULL: read it.  A bridge without a
+ * count is left so.
+ */
+void pt_resv_count_move(struct rtnl_handle *rth, int bridge_ifindex,
+			int delta, struct pt_resv_count *known)
+{
+	struct resv_dump d = {
+		.table = resv_table(bridge_ifindex), .bridge = bridge_ifindex,
+		.c.bridge = bridge_ifindex,
+	};
+
+	if (!d.table)
+		return;
+	if (known && known->bridge == bridge_ifindex) {
+		d.c = *known;
+	} else {
+		pt_rtnl_strict(rth);
+		if (routes_dump(rth, AF_INET, PT_RESV_COUNT, &d))
+			return;
+	}
+	if (d.c.n)
+		count_set(rth, &d, delta < 0 && d.c.max < (__u32)-delta ?
+				   0 : d.c.max + delta);
+	if (known)
+		*known = d.c;
 }
 
 /* Index entries for every pool of job, at count (replacing old's). */
@@ -365,18 +497,72 @@ static void name_clashes(struct rtnl_handle *rth, struct pt_found_list *list,
 }
 
 /*
- * The jobs on one bridge and in *nports how many ports it has, like
- * pt_bridge_jobs(), from the index: a route dump of the bridge's table
- * and one AF_BRIDGE dump of the namespace's bridge ports (its ports
- * without whole entries are read one by one).  want/count (may be NULL/0):
- * the pools about to be checked, so that a clash can name its job.
+ * When the count matches the ports with entries and all of them are
+ * whole, every job port of the bridge is indexed: the list is made from
+ * the entries alone (without names: name_clashes() reads those that are
+ * in the way).  -1: it does not match (the list is empty), -2: no memory.
  */
-int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
-		 const char *bridge, const struct pt_job *want, __u32 count,
-		 struct pt_found_list *list, unsigned int *nports)
+static int jobs_from_index(const struct resv_dump *d, const char *bridge,
+			   unsigned int noif, struct pt_found_list *list)
+{
+	const struct resv_route *r = d->r, *next;
+	struct pt_found *f;
+	struct pt_job idx;
+
+	if (!d->c.n || d->c.max != noif ||
+	    d->c.max + PT_RESV_SPARE > PT_BRIDGE_PORTS_MAX)
+		return -1;
+	list->v = malloc((noif ?: 1) * sizeof(*list->v));
+	if (!list->v)
+		return -2;
+	list->cap = noif ?: 1;
+	for (; r < d->r + d->nr; r = next) {
+		if (!entry_at(d, r, &idx, &next)) {
+			pt_found_list_free(list);
+			return -1;
+		}
+		f = &list->v[list->n++];
+		found_from_index(f, &idx, r->oif, "", d->bridge, bridge);
+	}
+	return 0;
+}
+
+/* The ports were read, and seen jobs on them: the count follows. */
+static void count_repair(struct rtnl_handle *rth, const struct pt_lock *lk,
+			 struct resv_dump *d, const char *bridge,
+			 unsigned int seen)
+{
+	if (!pt_lock_no_removals(lk, bridge)) {
+		/* a removal may lower it later: higher only */
+		if (!d->c.n || seen <= d->c.max)
+			return;
+	} else if (d->c.n == 1 && d->c.max == seen) {
+		return;
+	}
+	count_set(rth, d, seen);
+}
+
+/*
+ * The jobs on one bridge and in *nports how many ports it has, like
+ * pt_bridge_jobs(), under the bridge lock lk.  From the index (a route
+ * dump of the bridge's table) when its count of job ports matches; then
+ * *nports is the count of job ports, PT_RESV_SPARE or more below the
+ * limit.  Otherwise also from the ports: one AF_BRIDGE dump of the
+ * namespace's bridge ports (those without whole entries read one by one),
+ * or with few jobs every port's record; then *nports is exact.
+ * want/count (may be NULL/0): the pools about to be checked, so that a
+ * clash can name its job.  *cnt (may be NULL): the count, for
+ * pt_resv_count_move() under the same hold of the lock.
+ */
+int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
+		 int bridge_ifindex, const char *bridge,
+		 const struct pt_job *want, __u32 count,
+		 struct pt_found_list *list, unsigned int *nports,
+		 struct pt_resv_count *cnt)
 {
 	struct resv_dump d = {
 		.table = resv_table(bridge_ifindex), .bridge = bridge_ifindex,
+		.c.bridge = bridge_ifindex,
 	};
 	unsigned int i, noif = 0;
 	struct pt_found f;
@@ -387,7 +573,8 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 		return pt_bridge_jobs(rth, bridge_ifindex, bridge, list, nports);
 	pt_rtnl_strict(rth);
 	memset(list, 0, sizeof(*list));
-	if (routes_dump(rth, AF_INET, &d) || routes_dump(rth, AF_INET6, &d)) {
+	if (routes_dump(rth, AF_INET, 0, &d) ||
+	    routes_dump(rth, AF_INET6, 0, &d)) {
 		pt_error("cannot read the jobs of bridge \"%s\": %s", bridge,
 			 strerror(errno));
 		goto out;
@@ -395,6 +582,17 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 	qsort(d.r, d.nr, sizeof(*d.r), route_cmp);
 	for (i = 0; i < d.nr; i++)
 		noif += !i || d.r[i].oif != d.r[i - 1].oif;
+
+	err = jobs_from_index(&d, bridge, noif, list);
+	if (err == -2)
+		goto out;
+	if (!err) {
+		name_clashes(rth, list, want, count);
+		if (nports)
+			*nports = d.c.max;
+		goto out;
+	}
+	err = -2;
 
 	if (noif < PT_RESV_SMALL) {
 		/* few jobs: every port's record, and the missing entries */
@@ -409,6 +607,8 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 					       g->port_ifindex, &g->job, 0,
 					       g->job.count);
 		}
+		if (!err)
+			count_repair(rth, lk, &d, bridge, list->n);
 		goto out;
 	}
 
@@ -436,6 +636,7 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 		if (err)
 			goto out;
 	}
+	count_repair(rth, lk, &d, bridge, list->n);
 	/* entries of ports the port dump did not show: still reserved */
 	qsort(d.p, d.np, sizeof(*d.p), port_cmp);
 	for (i = 0; i < d.nr; i++) {
@@ -459,6 +660,8 @@ int pt_resv_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 out:
 	if (err)
 		pt_found_list_free(list);
+	if (cnt)
+		*cnt = d.c;
 	free(d.r);
 	free(d.p);
 	return err;

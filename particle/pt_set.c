@@ -190,8 +190,9 @@ int pt_do_set(int argc, char **argv)
 			goto out;
 		}
 		/* the other jobs of the same bridge, no others */
-		err = pt_resv_jobs(&rth, f->master_ifindex, f->job.bridge,
-				   &f->job, count, &others, NULL) ?:
+		err = pt_resv_jobs(&rth, &lk, f->master_ifindex,
+				   f->job.bridge, &f->job, count, &others,
+				   NULL, NULL) ?:
 		      pt_taken_load(&rth, f->master_ifindex, f->job.bridge,
 				    &brs) ?:
 		      pt_pools_check(&f->job, count, &others, f->master_ifindex,

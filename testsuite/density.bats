@@ -134,7 +134,7 @@ dumps() {
 		"$BATS_TEST_TMPDIR/st" || true
 }
 
-@test "del, set, slots, show JOB find the job by its port's name, without a dump; add dumps only its bridge" {
+@test "del, set, slots, show JOB find the job by its port's name, without a dump; add dumps no port while the count holds, else only its bridge" {
 	local long=${T}-a-job-name-longer-than-twelve i
 	for i in 1 2 3; do
 		run "$IP" -n "$NA" particle add "${T}f$i" vtep vxlan100 count 2
@@ -142,8 +142,13 @@ dumps() {
 	done
 	run "$IP" -n "$NA" particle add "$long" vtep vxlan100 count 2
 	assert_success
-	# add: one link dump, filtered by master (IFLA_MASTER = 10)
+	# add: no link dump at all, the bridge's count of job ports holds
+	# (pt_resv.c); without the count, one filtered by master
+	# (IFLA_MASTER = 10)
 	run dumps "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2
+	assert_output ""
+	sip -n "$NA" route flush table all proto 115
+	run dumps "$IP" -n "$NA" particle add "${T}y" vtep vxlan100 count 2
 	assert_equal "$(grep -c . <<<"$output")" 1
 	assert_output --partial '\x08\x00\x0a\x00'
 	run dumps "$IP" -n "$NA" particle show "$long"

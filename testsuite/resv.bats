@@ -20,6 +20,11 @@ teardown() { pt_teardown; }
 # entry NODE PORT: "ADDR metric N" of the port's index route(s)
 entry() { sip -n "$1" route show table "$TBL" dev "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") m = $(i + 1); print $1, "metric", m }'; }
 
+# counted: the bridge's count of job ports (metric - 1 of its entry)
+counted() { sip -n "$NA" route show table "$TBL" proto 115 | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") print $(i + 1) - 1 }'; }
+# indexed: how many pool entries the table holds
+indexed() { sip -n "$NA" route show table "$TBL" proto 113 | wc -l; }
+
 fill() {	# 30 jobs of count 4 from 10.9.1.1 (past the small-bridge path)
 	local i b=$BATS_TEST_TMPDIR/fill.b
 	for ((i = 0; i < 30; i++)); do
@@ -43,15 +48,17 @@ fill() {	# 30 jobs of count 4 from 10.9.1.1 (past the small-bridge path)
 	run "$IP" -n "$NA" particle del "${T}j"
 	assert_success
 	for ((i = 0; i < 50; i++)); do
-		[ -z "$(sip -n "$NA" route show table "$TBL")" ] && break
+		[ -z "$(sip -n "$NA" route show table "$TBL" dev "pt-${T}j")" ] && break
 		sleep 0.1
 	done
-	assert_equal "$(sip -n "$NA" route show table "$TBL")" ""
+	assert_equal "$(sip -n "$NA" route show table "$TBL" dev "pt-${T}j")" ""
+	# what is left is the bridge's count of job ports: none
+	assert_equal "$(counted)" 0
 }
 
 @test "index: with 30 jobs, pools come from the index; lost entries are read again and remade" {
 	fill
-	assert_equal "$(sip -n "$NA" route show table "$TBL" | wc -l)" 30
+	assert_equal "$(indexed)" 30
 	# an overlap is refused naming the job, from the index
 	pt_refuse "${T}f3" -- add "${T}x" vtep vxlan100 count 2 pool 10.9.1.14/16
 	# entries lost (as when a port goes down): the records still count
@@ -60,7 +67,7 @@ fill() {	# 30 jobs of count 4 from 10.9.1.1 (past the small-bridge path)
 	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.30/16
 	assert_failure 1
 	assert_output --partial "overlaps job \"${T}f7\""
-	assert_equal "$(sip -n "$NA" route show table "$TBL" | wc -l)" 30
+	assert_equal "$(indexed)" 30
 	# one job's entry lost: read by its record, not missed
 	sip -n "$NA" route del 10.9.1.41 table "$TBL" dev "pt-${T}f10"
 	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.42/16
@@ -72,4 +79,58 @@ fill() {	# 30 jobs of count 4 from 10.9.1.1 (past the small-bridge path)
 	assert_success
 	run "$IP" -n "$NA" -j particle show "${T}x"
 	assert_output --partial '"first":"10.9.0.2"'
+}
+
+# bridgedumps CMD...: how many AF_BRIDGE link dumps CMD asked the kernel for
+bridgedumps() {
+	strace -f -e trace=sendto,sendmsg -o "$BATS_TEST_TMPDIR/st" "$@" > /dev/null 2>&1
+	grep -cE 'nlmsg_type=(0x12|RTM_GETLINK)[^}]*(0x300|NLM_F_DUMP)[^"]*"\\x07' "$BATS_TEST_TMPDIR/st" || true
+}
+
+@test "count: the bridge counts its job ports; add reads only the table while the count holds" {
+	fill
+	assert_equal "$(counted)" 30
+	run "$IP" -n "$NA" particle del "${T}f0"
+	assert_success
+	assert_equal "$(counted)" 29
+	# the count holds: no listing of the bridge's ports
+	assert_equal "$(bridgedumps "$IP" -n "$NA" particle add "${T}y" vtep vxlan100 count 2 pool 10.9.1.1/16)" 0
+	assert_equal "$(counted)" 30
+	# a port gone down loses its entries: the ports are read, its pool
+	# is still taken
+	sip -n "$NA" link set "pt-${T}f5" down
+	assert_equal "$(sip -n "$NA" route show table "$TBL" dev "pt-${T}f5")" ""
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.22/16
+	assert_failure 1
+	assert_output --partial "overlaps job \"${T}f5\""
+	sip -n "$NA" link set "pt-${T}f5" up
+	# a job taken away by stock ip leaves the count too high: the next
+	# add reads the ports and sets it right
+	sip netns del "${T}f7"
+	for ((i = 0; i < 50; i++)); do
+		sip -n "$NA" link show "pt-${T}f7" > /dev/null 2>&1 || break
+		sleep 0.1
+	done
+	assert_equal "$(counted)" 30
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.29/16
+	assert_success
+	assert_equal "$(counted)" 30
+	assert_equal "$(bridgedumps "$IP" -n "$NA" particle add "${T}z" vtep vxlan100 count 2 pool 10.9.1.121/16)" 0
+	assert_equal "$(counted)" 31
+	run "$IP" -n "$NA" -j particle show
+	assert_equal "$(echo "$output" | grep -o '"job":' | wc -l)" 31
+}
+
+@test "count: a del killed after its port went leaves the count high, and the next add mends it" {
+	fill
+	run env PARTICLE_FAULT=del:port "$IP" -n "$NA" particle del "${T}f2"
+	assert_failure
+	assert_equal "$(counted)" 30
+	run "$IP" -n "$NA" particle add "${T}x" vtep vxlan100 count 2 pool 10.9.1.9/16
+	assert_success
+	assert_equal "$(counted)" 30
+	# and a del lowers it again
+	run "$IP" -n "$NA" particle del "${T}x"
+	assert_success
+	assert_equal "$(counted)" 29
 }
