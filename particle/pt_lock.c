@@ -79,7 +79,10 @@ static __u64 lock_offset(const char *bridge)
 }
 
 /* The removal byte of a bridge: a second byte, far from every lock byte. */
-#define PT_LOCK_REMOVAL	(1ULL << 62)
+static __u64 removal_offset(const char *bridge)
+{
+	return lock_offset(bridge) + (1ULL << 62);
+}
 
 static int lock_byte(struct pt_lock *lk, const char *bridge, __u64 offset,
 		     short type, const char *what)
@@ -134,8 +137,8 @@ int pt_lock_bridge(struct pt_lock *lk, const char *bridge)
  */
 int pt_lock_removal(struct pt_lock *lk, const char *bridge)
 {
-	return lock_byte(lk, bridge, lock_offset(bridge) + PT_LOCK_REMOVAL,
-			 F_RDLCK, "removals on bridge");
+	return lock_byte(lk, bridge, removal_offset(bridge), F_RDLCK,
+			 "removals on bridge");
 }
 
 /*
@@ -147,7 +150,7 @@ bool pt_lock_no_removals(const struct pt_lock *lk, const char *bridge)
 	struct flock fl = {
 		.l_type = F_WRLCK,
 		.l_whence = SEEK_SET,
-		.l_start = lock_offset(bridge) + PT_LOCK_REMOVAL,
+		.l_start = removal_offset(bridge),
 		.l_len = 1,
 	};
 
