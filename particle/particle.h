@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <limits.h>
+#include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include <linux/if.h>
@@ -303,6 +304,19 @@ int pt_link_addrs(struct rtnl_handle *rth, int ifindex, int family,
 int pt_peer_info(struct rtnl_handle *rth, const struct pt_found *f,
 		 __u8 *mac, __u32 *mtu);
 int pt_ifindex_in(struct rtnl_handle *rth, const char *name);
+
+/* pt_clock.c: -s, where a verb's time went */
+#define PT_PHASES_MAX		8
+struct pt_clock {
+	struct timespec last;
+	__u64 us[PT_PHASES_MAX];
+};
+
+void pt_clock_start(struct pt_clock *c);
+void pt_clock_mark(struct pt_clock *c, unsigned int phase);
+void pt_clock_print(const char *job, const struct pt_clock *c,
+		    const char *const *names, unsigned int n,
+		    unsigned int shown, __u64 lock_us);
 
 /* pt_lock.c: many processes at once (the bridge lock), crashes half way */
 #define PT_BUSY_KEY		"busy"	/* record key while add/set work */

@@ -37,51 +37,6 @@ static const char *const phase_names[PH_MAX] = {
 	"lookup", "netns", "link", "pool", "limits",
 };
 
-struct pt_clock {
-	struct timespec last;
-	__u64 us[PH_MAX];
-};
-
-static void clock_mark(struct pt_clock *c, enum pt_phase phase)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	c->us[phase] += (now.tv_sec - c->last.tv_sec) * 1000000ULL +
-			(now.tv_nsec - c->last.tv_nsec) / 1000;
-	c->last = now;
-}
-
-static void print_phases(const struct pt_job *job, const struct pt_clock *c,
-			 __u64 lock_us)
-{
-	__u64 total = 0;
-	int i;
-
-	/* one object, not an array: it describes this add only */
-	new_json_obj_plain(json);
-	open_json_object(NULL);
-	print_string(PRINT_ANY, "job", "%s phases", job->name);
-	open_json_object("phases");
-	for (i = 0; i < PH_MAX; i++) {
-		char fmt[32];
-
-		if (i == PH_LIMITS && !pt_limits_on(&job->lim))
-			continue;
-
-		snprintf(fmt, sizeof(fmt), " %s %%lluus", phase_names[i]);
-		print_lluint(PRINT_ANY, phase_names[i], fmt, c->us[i]);
-		total += c->us[i];
-	}
-	print_lluint(PRINT_ANY, "total", " total %lluus", total);
-	/* part of "link": the wait for the bridge lock (JSON only) */
-	print_lluint(PRINT_JSON, "lock", NULL, lock_us);
-	close_json_object();
-	close_json_object();
-	delete_json_obj_plain();
-	if (!json)
-		printf("\n");
-}
 
 /* ---- plan: read the kernel, decide, refuse early ---- */
 
@@ -550,13 +505,13 @@ int pt_do_add(int argc, char **argv)
 	struct pt_nsjob ns;
 	struct pt_job job;
 	struct pt_plan plan = { .job = &job };
-	struct pt_clock clk = {};
+	struct pt_clock clk;
 	struct pt_lock lk = { .fd = -1 };
 	bool port_made = false, netns_named = false, bridge_kept = false;
 	bool limits_made = false, counted = false;
 	int err;
 
-	clock_gettime(CLOCK_MONOTONIC, &clk.last);
+	pt_clock_start(&clk);
 	err = pt_parse_add(argc, argv, &job);
 	if (err)
 		return err;
@@ -565,7 +520,7 @@ int pt_do_add(int argc, char **argv)
 	err = plan_add(&plan);
 	if (err)
 		return err;
-	clock_mark(&clk, PH_LOOKUP);
+	pt_clock_mark(&clk, PH_LOOKUP);
 
 	err = pt_netns_begin(&ns, job.name,
 			     job.mode == PT_MODE_ANYIP &&
@@ -573,7 +528,7 @@ int pt_do_add(int argc, char **argv)
 	if (err)
 		return err;
 	pt_fault("add:netns");
-	clock_mark(&clk, PH_NETNS);
+	pt_clock_mark(&clk, PH_NETNS);
 
 	/* serialised per bridge: what the others see, and what we chose */
 	err = pt_lock_bridge(&lk, job.bridge);
@@ -607,7 +562,7 @@ int pt_do_add(int argc, char **argv)
 	pt_unlock(&lk);
 	bridge_kept = true;	/* others may join the bridge from now on */
 	pt_fault("add:port");
-	clock_mark(&clk, PH_LINK);
+	pt_clock_mark(&clk, PH_LINK);
 
 	err = pt_netns_commit(&ns);
 	if (err)
@@ -619,21 +574,23 @@ int pt_do_add(int argc, char **argv)
 	if (err)
 		goto undo;
 	pt_fault("add:pool");
-	clock_mark(&clk, PH_POOL);
+	pt_clock_mark(&clk, PH_POOL);
 	err = add_limits(&plan, &ns.rth, false);
 	if (err)
 		goto undo;
 	limits_made = true;
-	clock_mark(&clk, PH_LIMITS);
+	pt_clock_mark(&clk, PH_LIMITS);
 	err = add_record_whole(&job);
 	if (err)
 		goto undo;
 	pt_fault("add:done");
-	clock_mark(&clk, PH_POOL);
+	pt_clock_mark(&clk, PH_POOL);
 
 	pt_netns_abort(&ns);	/* closes our fds; the namespace has its name */
 	if (show_stats)
-		print_phases(&job, &clk, lk.wait_us);
+		pt_clock_print(job.name, &clk, phase_names, PH_MAX,
+			       pt_limits_on(&job.lim) ? ~0U : ~(1U << PH_LIMITS),
+			       lk.wait_us);
 	return 0;
 
 undo:

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "utils.h"
+#include "json_print.h"
 #include "ip_common.h"
 #include "particle.h"
 
@@ -72,22 +73,30 @@ static int del_port(const struct pt_found *f)
 	return err;
 }
 
+enum del_phase { DEL_LOOKUP, DEL_NETNS, DEL_PORT, DEL_COUNT, DEL_MAX };
+
+static const char *const del_phase_names[DEL_MAX] = {
+	"lookup", "netns", "port", "count",
+};
+
 /* The bridge's count of job ports (pt_resv.c), once the port is gone. */
-static void del_counted(const struct pt_found *f)
+static __u64 del_counted(const struct pt_found *f)
 {
 	struct pt_lock lk = { .fd = -1 };
 
 	if (pt_lock_bridge(&lk, f->job.bridge))
-		return;		/* said; the count stays one too high */
+		return 0;	/* said; the count stays one too high */
 	pt_resv_count_move(&rth, f->master_ifindex, -1, NULL);
 	pt_unlock(&lk);
+	return lk.wait_us;
 }
 
 /*
  * Deleting the port takes eth0 and the pool with it, even while functions
  * still hold the namespace open; then the name goes.
  */
-static int del_job(const struct pt_found *f)
+static int del_job(const struct pt_found *f, struct pt_clock *clk,
+		   __u64 *lock_us)
 {
 	struct pt_lock removal = { .fd = -1 };
 	bool counted = f->master_ifindex > 0 && strcmp(f->job.bridge, "-");
@@ -96,6 +105,7 @@ static int del_job(const struct pt_found *f)
 	/* the port may go with the namespace: held from before that */
 	if (counted && pt_lock_removal(&removal, f->job.bridge))
 		return -1;
+	*lock_us = removal.wait_us;
 
 	/* the job's functions and cgroup groups first (see pt_cgroup.c) */
 	if (f->job.name[0])
@@ -112,6 +122,7 @@ static int del_job(const struct pt_found *f)
 			goto out;
 	}
 	pt_fault("del:netns");
+	pt_clock_mark(clk, DEL_NETNS);
 	err = del_port(f);
 	if (err && err != -ENODEV) {
 		pt_error("job \"%s\": removing port \"%s\": %s", f->job.name,
@@ -120,8 +131,10 @@ static int del_job(const struct pt_found *f)
 		goto out;
 	}
 	pt_fault("del:port");
+	pt_clock_mark(clk, DEL_PORT);
 	if (counted)
-		del_counted(f);
+		*lock_us += del_counted(f);
+	pt_clock_mark(clk, DEL_COUNT);
 	err = cg;
 out:
 	pt_unlock(&removal);
@@ -155,8 +168,11 @@ int pt_do_del(int argc, char **argv)
 {
 	struct pt_found_list jobs;
 	const struct pt_found *f;
+	struct pt_clock clk;
+	__u64 lock_us = 0;
 	int err;
 
+	pt_clock_start(&clk);
 	err = one_job_arg(argc, argv, "del");
 	if (err)
 		return err;
@@ -165,8 +181,12 @@ int pt_do_del(int argc, char **argv)
 	f = pt_job_find(&rth, argv[0], PT_FIND_PORT, &jobs, &err);
 	if (!f && err != -ENODEV)
 		return err;
+	pt_clock_mark(&clk, DEL_LOOKUP);
 	if (f) {
-		err = del_job(f);
+		err = del_job(f, &clk, &lock_us);
+		if (!err && show_stats)
+			pt_clock_print(f->job.name, &clk, del_phase_names,
+				       DEL_MAX, ~0U, lock_us);
 	} else if (pt_netns_state(argv[0], NULL) == PT_NS_ORPHAN ||
 		   (pt_netns_state(argv[0], NULL) == PT_NS_MOUNTED &&
 		    pt_netns_is_job(argv[0]))) {
@@ -202,7 +222,11 @@ int pt_do_flush(int argc, char **argv)
 	if (err)
 		return err;
 	for (i = 0; i < jobs.n; i++) {
-		err = del_job(&jobs.v[i]);
+		struct pt_clock clk;
+		__u64 lock_us;
+
+		pt_clock_start(&clk);	/* -s shows del's phases only */
+		err = del_job(&jobs.v[i], &clk, &lock_us);
 		if (err)
 			ret = err;
 	}
