@@ -15,9 +15,10 @@
  * record did (set grows the entry before the record, shrinks it after).
  *
  * Finding the ports without whole entries would take a dump of every
- * port of the bridge, so the table also counts the bridge's job ports:
+ * port of the bridge, so a second table counts the bridge's job ports:
  * one route to 0.0.0.0/32 through the bridge, protocol PT_RESV_COUNT,
- * metric = 1 + the count (a delete that names metric 0 takes any).  add
+ * metric = 1 + the count (a delete that names metric 0 takes any).  It
+ * has a table of its own so that del reads one route, not the index.  add
  * raises it before it makes a port; whoever removes one holds the
  * bridge's removal lock (pt_lock.c) from before the port goes until the
  * count is lowered.  So the count is never below the ports that exist,
@@ -41,6 +42,7 @@
 #include "particle.h"
 
 #define PT_RESV_TABLE_BASE	0xf0000000U	/* | bridge ifindex */
+#define PT_RESV_COUNT_BASE	0xe0000000U	/* | bridge ifindex */
 #define PT_RESV_IFINDEX_MAX	0x0fffffff
 #define PT_RESV_PROTO		0x70		/* + the job's pools, 1 or 2 */
 #define PT_RESV_COUNT		(PT_RESV_PROTO + 3)	/* the port count */
@@ -66,6 +68,7 @@ struct resv_port {
 
 struct resv_dump {
 	__u32 table;
+	__u32 count_table;
 	int bridge;
 	struct resv_route *r;
 	unsigned int nr, capr;
@@ -74,11 +77,20 @@ struct resv_dump {
 	struct pt_resv_count c;
 };
 
-static __u32 resv_table(int bridge_ifindex)
+static __u32 resv_table(int bridge_ifindex, __u32 base)
 {
 	if (bridge_ifindex <= 0 || bridge_ifindex > PT_RESV_IFINDEX_MAX)
 		return 0;
-	return PT_RESV_TABLE_BASE | (__u32)bridge_ifindex;
+	return base | (__u32)bridge_ifindex;
+}
+
+/* The two tables of a bridge; .table 0: it has none (its ifindex). */
+static void resv_dump_init(struct resv_dump *d, int bridge_ifindex)
+{
+	memset(d, 0, sizeof(*d));
+	d->table = resv_table(bridge_ifindex, PT_RESV_TABLE_BASE);
+	d->count_table = resv_table(bridge_ifindex, PT_RESV_COUNT_BASE);
+	d->bridge = d->c.bridge = bridge_ifindex;
 }
 
 static void *grow(void *v, unsigned int *cap, size_t size)
@@ -101,7 +113,7 @@ static int collect_count(struct nlmsghdr *n, struct resv_dump *d)
 		return 0;
 	parse_rtattr(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(n));
 	if (!tb[RTA_TABLE] || RTA_PAYLOAD(tb[RTA_TABLE]) != 4 ||
-	    rta_getattr_u32(tb[RTA_TABLE]) != d->table ||
+	    rta_getattr_u32(tb[RTA_TABLE]) != d->count_table ||
 	    !tb[RTA_DST] || RTA_PAYLOAD(tb[RTA_DST]) != 4 ||
 	    rta_getattr_u32(tb[RTA_DST]) != 0 ||
 	    !tb[RTA_OIF] || RTA_PAYLOAD(tb[RTA_OIF]) != 4 ||
@@ -225,13 +237,13 @@ static int resv_dump_req(struct rtnl_handle *rth, struct nlmsghdr *req,
 	}
 }
 
-/* The bridge's table (protocol: only the routes of one, 0: all). */
-static int routes_dump(struct rtnl_handle *rth, int family, __u8 protocol,
-		       struct resv_dump *d)
+/* One of the bridge's tables (protocol: only the routes of one, 0: all). */
+static int routes_dump(struct rtnl_handle *rth, int family, __u32 table,
+		       __u8 protocol, struct resv_dump *d)
 {
 	struct pt_route_req req;
 
-	pt_req_routedump(&req, family, d->table);
+	pt_req_routedump(&req, family, table);
 	req.r.rtm_protocol = protocol;
 	return resv_dump_req(rth, &req.n, collect_route, d, true);
 }
@@ -345,7 +357,7 @@ static int count_route(struct rtnl_handle *rth, const struct resv_dump *d,
 	struct pt_route_req req;
 	int err;
 
-	pt_req_resv_route(&req, &any, d->table, d->bridge, PT_RESV_COUNT);
+	pt_req_resv_route(&req, &any, d->count_table, d->bridge, PT_RESV_COUNT);
 	req.n.nlmsg_type = type;
 	req.n.nlmsg_flags = NLM_F_REQUEST |
 		(type == RTM_NEWROUTE ? NLM_F_CREATE : 0);
@@ -383,18 +395,17 @@ static void count_set(struct rtnl_handle *rth, struct resv_dump *d,
 void pt_resv_count_move(struct rtnl_handle *rth, int bridge_ifindex,
 			int delta, struct pt_resv_count *known)
 {
-	struct resv_dump d = {
-		.table = resv_table(bridge_ifindex), .bridge = bridge_ifindex,
-		.c.bridge = bridge_ifindex,
-	};
+	struct resv_dump d;
 
+	resv_dump_init(&d, bridge_ifindex);
 	if (!d.table)
 		return;
 	if (known && known->bridge == bridge_ifindex) {
 		d.c = *known;
 	} else {
 		pt_rtnl_strict(rth);
-		if (routes_dump(rth, AF_INET, PT_RESV_COUNT, &d))
+		if (routes_dump(rth, AF_INET, d.count_table, PT_RESV_COUNT,
+				&d))
 			return;
 	}
 	if (d.c.n)
@@ -409,7 +420,7 @@ int pt_resv_update(struct rtnl_handle *rth, int bridge_ifindex,
 		   int port_ifindex, const struct pt_job *job, __u32 old,
 		   __u32 count)
 {
-	__u32 table = resv_table(bridge_ifindex);
+	__u32 table = resv_table(bridge_ifindex, PT_RESV_TABLE_BASE);
 	int i, err = 0;
 
 	if (!table || port_ifindex <= 0 || !job->npools)
@@ -560,21 +571,20 @@ int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
 		 struct pt_found_list *list, unsigned int *nports,
 		 struct pt_resv_count *cnt)
 {
-	struct resv_dump d = {
-		.table = resv_table(bridge_ifindex), .bridge = bridge_ifindex,
-		.c.bridge = bridge_ifindex,
-	};
 	unsigned int i, noif = 0;
+	struct resv_dump d;
 	struct pt_found f;
 	struct pt_job idx;
 	int err = -2;
 
+	resv_dump_init(&d, bridge_ifindex);
 	if (!d.table)
 		return pt_bridge_jobs(rth, bridge_ifindex, bridge, list, nports);
 	pt_rtnl_strict(rth);
 	memset(list, 0, sizeof(*list));
-	if (routes_dump(rth, AF_INET, 0, &d) ||
-	    routes_dump(rth, AF_INET6, 0, &d)) {
+	if (routes_dump(rth, AF_INET, d.table, 0, &d) ||
+	    routes_dump(rth, AF_INET6, d.table, 0, &d) ||
+	    routes_dump(rth, AF_INET, d.count_table, PT_RESV_COUNT, &d)) {
 		pt_error("cannot read the jobs of bridge \"%s\": %s", bridge,
 			 strerror(errno));
 		goto out;

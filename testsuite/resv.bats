@@ -14,6 +14,7 @@ setup() {
 	sip -n "$NA" addr add 10.9.0.1/16 dev br0
 	sip -n "$NA" link set br0 up
 	TBL=$(( 0xf0000000 | $(sip -n "$NA" -o link show br0 | cut -d: -f1) ))
+	CTBL=$(( 0xe0000000 | $(sip -n "$NA" -o link show br0 | cut -d: -f1) ))
 }
 teardown() { pt_teardown; }
 
@@ -21,7 +22,7 @@ teardown() { pt_teardown; }
 entry() { sip -n "$1" route show table "$TBL" dev "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") m = $(i + 1); print $1, "metric", m }'; }
 
 # counted: the bridge's count of job ports (metric - 1 of its entry)
-counted() { sip -n "$NA" route show table "$TBL" proto 115 | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") print $(i + 1) - 1 }'; }
+counted() { sip -n "$NA" route show table "$CTBL" proto 115 | awk '{ for (i = 1; i < NF; i++) if ($i == "metric") print $(i + 1) - 1 }'; }
 # indexed: how many pool entries the table holds
 indexed() { sip -n "$NA" route show table "$TBL" proto 113 | wc -l; }
 
@@ -90,6 +91,8 @@ bridgedumps() {
 @test "count: the bridge counts its job ports; add reads only the table while the count holds" {
 	fill
 	assert_equal "$(counted)" 30
+	# in a table of its own, apart from the pools' entries
+	assert_equal "$(sip -n "$NA" route show table "$TBL" proto 115)" ""
 	run "$IP" -n "$NA" particle del "${T}f0"
 	assert_success
 	assert_equal "$(counted)" 29
