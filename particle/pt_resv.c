@@ -553,6 +553,88 @@ static void count_repair(struct rtnl_handle *rth, const struct pt_lock *lk,
 	count_set(rth, d, seen);
 }
 
+/* Few jobs: every port's record (a master-filtered dump), and the
+ * entries that are missing made. */
+static int jobs_from_records(struct rtnl_handle *rth,
+			     const struct pt_lock *lk, struct resv_dump *d,
+			     const char *bridge, struct pt_found_list *list,
+			     unsigned int *nports)
+{
+	struct pt_job idx;
+	unsigned int i;
+	int err;
+
+	err = pt_bridge_jobs(rth, d->bridge, bridge, list, nports);
+	if (err)
+		return err;
+	for (i = 0; i < list->n; i++) {
+		const struct pt_found *g = &list->v[i];
+
+		if (g->job.npools && g->job.count &&
+		    (!index_entry(d, g->port_ifindex, &idx) ||
+		     idx.count < g->job.count))
+			pt_resv_update(rth, d->bridge, g->port_ifindex,
+				       &g->job, 0, g->job.count);
+	}
+	count_repair(rth, lk, d, bridge, list->n);
+	return 0;
+}
+
+/* Many jobs: the bridge's ports from one AF_BRIDGE dump, each port from
+ * its entry, or from its record when it has none (or not whole). */
+static int jobs_from_ports(struct rtnl_handle *rth, const struct pt_lock *lk,
+			   struct resv_dump *d, const char *bridge,
+			   unsigned int noif, struct pt_found_list *list,
+			   unsigned int *nports)
+{
+	struct pt_found f;
+	struct pt_job idx;
+	unsigned int i;
+	int err;
+
+	if (ports_dump(rth, d)) {
+		pt_error("cannot read the ports of bridge \"%s\": %s", bridge,
+			 strerror(errno));
+		return -2;
+	}
+	/* one allocation for the jobs (growing by doubling copied them) */
+	list->v = malloc((d->np + noif) * sizeof(*list->v));
+	if (!list->v)
+		return -2;
+	list->cap = d->np + noif;
+	for (i = 0; i < d->np; i++) {
+		const struct resv_port *p = &d->p[i];
+
+		if (index_entry(d, p->ifindex, &idx)) {
+			found_from_index(&f, &idx, p->ifindex, p->name,
+					 d->bridge, bridge);
+			err = list_add(list, &f) ? -2 : 0;
+		} else {
+			err = read_port(rth, d, p->ifindex, bridge, list,
+					idx.npools ? &idx : NULL);
+		}
+		if (err)
+			return err;
+	}
+	count_repair(rth, lk, d, bridge, list->n);
+	/* entries of ports the port dump did not show: still reserved */
+	qsort(d->p, d->np, sizeof(*d->p), port_cmp);
+	for (i = 0; i < d->nr; i++) {
+		struct resv_port key = { .ifindex = d->r[i].oif };
+
+		if ((i && d->r[i].oif == d->r[i - 1].oif) ||
+		    bsearch(&key, d->p, d->np, sizeof(*d->p), port_cmp) ||
+		    !index_entry(d, d->r[i].oif, &idx))
+			continue;
+		found_from_index(&f, &idx, d->r[i].oif, "", d->bridge, bridge);
+		if (list_add(list, &f))
+			return -2;
+	}
+	if (nports)
+		*nports = d->np;
+	return 0;
+}
+
 /*
  * The jobs on one bridge and in *nports how many ports it has, like
  * pt_bridge_jobs(), under the bridge lock lk.  From the index (a route
@@ -573,9 +655,7 @@ int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
 {
 	unsigned int i, noif = 0;
 	struct resv_dump d;
-	struct pt_found f;
-	struct pt_job idx;
-	int err = -2;
+	int err;
 
 	resv_dump_init(&d, bridge_ifindex);
 	if (!d.table)
@@ -587,6 +667,7 @@ int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
 	    routes_dump(rth, AF_INET, d.count_table, PT_RESV_COUNT, &d)) {
 		pt_error("cannot read the jobs of bridge \"%s\": %s", bridge,
 			 strerror(errno));
+		err = -2;
 		goto out;
 	}
 	qsort(d.r, d.nr, sizeof(*d.r), route_cmp);
@@ -594,79 +675,14 @@ int pt_resv_jobs(struct rtnl_handle *rth, const struct pt_lock *lk,
 		noif += !i || d.r[i].oif != d.r[i - 1].oif;
 
 	err = jobs_from_index(&d, bridge, noif, list);
-	if (err == -2)
-		goto out;
-	if (!err) {
+	if (!err && nports)
+		*nports = d.c.max;
+	else if (err == -1 && noif < PT_RESV_SMALL)
+		err = jobs_from_records(rth, lk, &d, bridge, list, nports);
+	else if (err == -1)
+		err = jobs_from_ports(rth, lk, &d, bridge, noif, list, nports);
+	if (!err)
 		name_clashes(rth, list, want, count);
-		if (nports)
-			*nports = d.c.max;
-		goto out;
-	}
-	err = -2;
-
-	if (noif < PT_RESV_SMALL) {
-		/* few jobs: every port's record, and the missing entries */
-		err = pt_bridge_jobs(rth, bridge_ifindex, bridge, list, nports);
-		for (i = 0; !err && i < list->n; i++) {
-			const struct pt_found *g = &list->v[i];
-
-			if (g->job.npools && g->job.count &&
-			    (!index_entry(&d, g->port_ifindex, &idx) ||
-			     idx.count < g->job.count))
-				pt_resv_update(rth, bridge_ifindex,
-					       g->port_ifindex, &g->job, 0,
-					       g->job.count);
-		}
-		if (!err)
-			count_repair(rth, lk, &d, bridge, list->n);
-		goto out;
-	}
-
-	if (ports_dump(rth, &d)) {
-		pt_error("cannot read the ports of bridge \"%s\": %s", bridge,
-			 strerror(errno));
-		goto out;
-	}
-	/* one allocation for the jobs (growing by doubling copied them) */
-	list->v = malloc((d.np + noif) * sizeof(*list->v));
-	if (!list->v)
-		goto out;
-	list->cap = d.np + noif;
-	for (i = 0; i < d.np; i++) {
-		const struct resv_port *p = &d.p[i];
-
-		if (index_entry(&d, p->ifindex, &idx)) {
-			found_from_index(&f, &idx, p->ifindex, p->name,
-					 bridge_ifindex, bridge);
-			err = list_add(list, &f) ? -2 : 0;
-		} else {
-			err = read_port(rth, &d, p->ifindex, bridge, list,
-					idx.npools ? &idx : NULL);
-		}
-		if (err)
-			goto out;
-	}
-	count_repair(rth, lk, &d, bridge, list->n);
-	/* entries of ports the port dump did not show: still reserved */
-	qsort(d.p, d.np, sizeof(*d.p), port_cmp);
-	for (i = 0; i < d.nr; i++) {
-		struct resv_port key = { .ifindex = d.r[i].oif };
-
-		if ((i && d.r[i].oif == d.r[i - 1].oif) ||
-		    bsearch(&key, d.p, d.np, sizeof(*d.p), port_cmp) ||
-		    !index_entry(&d, d.r[i].oif, &idx))
-			continue;
-		found_from_index(&f, &idx, d.r[i].oif, "", bridge_ifindex,
-				 bridge);
-		if (list_add(list, &f)) {
-			err = -2;
-			goto out;
-		}
-	}
-	name_clashes(rth, list, want, count);
-	if (nports)
-		*nports = d.np;
-	err = 0;
 out:
 	if (err)
 		pt_found_list_free(list);
