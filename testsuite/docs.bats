@@ -221,7 +221,7 @@ mode_values() {
 	assert_equal "$(pt_jobs_left)" ""
 }
 
-@test "docs: show, slots and add -s print the fields the man page names" {
+@test "docs: show, slots, add -s and del -s print the fields the man page names" {
 	need_help
 	pt_lone "${T}n" 192.0.2.9 br0
 	local out section key
@@ -266,7 +266,12 @@ mode_values() {
 			fail "show prints '$key', which the man page's show line lacks"
 	done
 
-	run -0 timeout 60 "$IP" -n "${T}n" particle del "${T}j"
+	run -0 --separate-stderr timeout 60 "$IP" -j -s -n "${T}n" particle del "${T}j"
+	echo "# del -j -s: $output"
+	for key in $(jq -r '.. | objects | keys[]' <<<"$output" | sort -u); do
+		grep -qw -- "$key" <<<"$section" ||
+			fail "del -s -j key '$key' is not in OUTPUT of ip-particle.8"
+	done
 }
 
 @test "docs: man -l renders ip-particle.8 without warnings" {

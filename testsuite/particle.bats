@@ -334,13 +334,13 @@ add_j() {
 	add_j
 	run --separate-stderr "$IP" -n "$NA" -s particle del "$J"
 	assert_success
-	assert_output --regexp "^$J phases lookup [0-9]+us netns [0-9]+us port [0-9]+us count [0-9]+us total [0-9]+us$"
+	assert_output --regexp "^$J phases lookup [0-9]+us netns [0-9]+us port [0-9]+us total [0-9]+us$"
 	assert_job_gone "$NA" "$J"
 	add_j
 	run --separate-stderr "$IP" -n "$NA" -s -j particle del "$J"
 	assert_success
-	run jq -r '[.job, (.phases | .lookup, .netns, .port, .count, .total, .lock | type)] | join(" ")' <<<"$output"
-	assert_output "$J number number number number number number"
+	run jq -r '[.job, (.phases | .lookup, .netns, .port, .total, .lock | type)] | join(" ")' <<<"$output"
+	assert_output "$J number number number number number"
 	assert_job_gone "$NA" "$J"
 }
 
