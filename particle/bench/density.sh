@@ -10,7 +10,7 @@
 # bridge of the measured job ("one") or spread over four other bridges of
 # the same vtep namespace ("four").  At each J, interleaved repetitions of:
 #   add     ip particle -s add (default pool) on br200, with its phases
-#   del     ip particle del of that job
+#   del     ip particle -s del of that job, with its phases
 #   netns   stock ip netns add / del            (the kernel's own growth)
 #   veth    stock ip link add ... master br200 up type veth / link del, in
 #           the vtep namespace                  (the kernel's own growth)
@@ -22,7 +22,8 @@
 # does not pay (it would be set aside as the kernel's otherwise).
 # The jobs are filled in with ip -batch (100, 400, 500 adds) and removed
 # with one ip -batch of 1000 dels; those wall times are measured too.
-# Writes OUT/raw/density.csv, density-batch.csv, density-phases.csv;
+# Writes OUT/raw/density.csv, density-batch.csv, density-phases.csv (add's),
+# density-delphases.csv;
 # density.pl turns them into fig7.{md,csv,png} and the goals.
 set -uo pipefail
 
@@ -138,6 +139,7 @@ measure() {
 	local lay=$1 j=$2 r i k sc=$DT/m.script
 	local sys=(particle netns veth dump)
 	: > "$DT/phases.out"
+	: > "$DT/delphases.out"
 	{
 		for ((r = 1; r <= DENS_REPS; r++)); do
 			for ((i = 0; i < 4; i++)); do
@@ -147,7 +149,8 @@ measure() {
 					printf 'add-%d\t%s -n %s -s particle add %sm vtep vx200 count 4 >>%s\n' \
 						"$r" "$IP" "$VT" "$DID" "$DT/phases.out"
 					printf 'settle\t/bin/sleep 0.05\n'
-					printf 'del-%d\t%s -n %s particle del %sm\n' "$r" "$IP" "$VT" "$DID" ;;
+					printf 'del-%d\t%s -n %s -s particle del %sm >>%s\n' \
+						"$r" "$IP" "$VT" "$DID" "$DT/delphases.out" ;;
 				netns)
 					printf 'netns_add-%d\t%s netns add %sn\n' "$r" "$STOCK" "$DID"
 					printf 'netns_del-%d\t%s netns del %sn\n' "$r" "$STOCK" "$DID" ;;
@@ -177,6 +180,8 @@ measure() {
 		"$sc.stats" >> "$OUT/raw/density.csv"
 	awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/phases.out" \
 		>> "$OUT/raw/density-phases.csv"
+	awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/delphases.out" \
+		>> "$OUT/raw/density-delphases.csv"
 	say "$(printf '  density %-4s J=%-4d add %s ms, del %s ms (median of %d)' "$lay" "$j" \
 		"$(awk -F, -v l="$lay" -v j="$j" '$1 == l && $2 == j && $4 == "add" { print $5 / 1e6 }' "$OUT/raw/density.csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
 		"$(awk -F, -v l="$lay" -v j="$j" '$1 == l && $2 == j && $4 == "del" { print $5 / 1e6 }' "$OUT/raw/density.csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
@@ -186,6 +191,7 @@ measure() {
 echo "layout,j,rep,what,ns" > "$OUT/raw/density.csv"
 echo "layout,n,op,ns" > "$OUT/raw/density-batch.csv"
 echo "layout,j,phases" > "$OUT/raw/density-phases.csv"
+echo "layout,j,phases" > "$OUT/raw/density-delphases.csv"
 echo "reps=$DENS_REPS j=${DENS_J// /:}" > "$OUT/raw/density-config.txt"
 make_vtep || { say "density: cannot build the vtep namespace"; exit 1; }
 # warm up (caches, the first namespace of the run) outside the figures
