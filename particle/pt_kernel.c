@@ -320,8 +320,9 @@ int pt_bridge_jobs(struct rtnl_handle *rth, int bridge_ifindex,
 
 /*
  * The job named JOB, by its port's name (one request, however many jobs
- * the host has).  Returns 0, -ENODEV if there is no such job, -2 (said)
- * if the kernel could not be asked.
+ * the host has).  Returns 0, -ENODEV if there is no such job (-ENXIO:
+ * not even a device of that name), -2 (said) if the kernel could not be
+ * asked.
  */
 int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 {
@@ -335,7 +336,7 @@ int pt_job_get(struct rtnl_handle *rth, const char *name, struct pt_found *f)
 	pt_req_getlink(&req, port, 0, -1, false);
 	if (rtnl_talk_suppress_rtnl_errmsg(rth, &req.n, &answer) < 0) {
 		if (errno == ENODEV || !errno)
-			return -ENODEV;
+			return -ENXIO;
 		pt_error("cannot ask the kernel for device \"%s\": %s", port,
 			 strerror(errno));
 		return -2;
@@ -413,7 +414,8 @@ static const struct pt_found *damaged_by_port(struct pt_found_list *jobs,
 
 /*
  * JOB by its port's name, as the only entry of jobs: 0, -ENODEV when the
- * port does not hold JOB (the caller then looks further), -2 (said).
+ * port does not hold JOB (the caller then looks further), -ENXIO when
+ * there is no such port, -2 (said).
  */
 static int by_name(struct rtnl_handle *rth, const char *name,
 		   struct pt_found_list *jobs)
@@ -436,7 +438,9 @@ static int by_name(struct rtnl_handle *rth, const char *name,
 /*
  * The job named on the command line (del, set, show JOB, slots): by its
  * port's name, one request however many jobs there are; a dump of every
- * port only when that port holds no job (PT_FIND_WHOLE: no whole job).
+ * port only when that port exists but holds no job (PT_FIND_WHOLE: no
+ * whole job).  No such port: no such job (a record always names the job
+ * whose port name is the port's, pt_record.c), and no dump.
  * PT_FIND_PORT also finds a damaged record without a usable name by JOB's
  * port name; PT_FIND_SAY says "no particle job".  jobs holds what was
  * read, freed by the caller.  Returns the job, or NULL with *err -ENODEV
@@ -459,14 +463,17 @@ const struct pt_found *pt_job_find(struct rtnl_handle *rth, const char *name,
 		pt_found_list_free(jobs);	/* look at every port */
 		*err = -ENODEV;
 	}
-	if (*err != -ENODEV)
+	if (*err != -ENODEV && *err != -ENXIO)
 		return *err ? NULL : &jobs->v[0];
-	*err = pt_jobs_find(rth, jobs);
-	if (*err)
-		return NULL;
-	f = pt_found_lookup(jobs, name);
-	if (!f && (flags & PT_FIND_PORT))
-		f = damaged_by_port(jobs, name);
+	f = NULL;
+	if (*err == -ENODEV) {
+		*err = pt_jobs_find(rth, jobs);
+		if (*err)
+			return NULL;
+		f = pt_found_lookup(jobs, name);
+		if (!f && (flags & PT_FIND_PORT))
+			f = damaged_by_port(jobs, name);
+	}
 	if (!f) {
 		*err = -ENODEV;
 		if (flags & PT_FIND_SAY) {

@@ -135,7 +135,7 @@ dumps() {
 }
 
 @test "del, set, slots, show JOB find the job by its port's name, without a dump; add dumps no port while the count holds, else only its bridge" {
-	local long=${T}-a-job-name-longer-than-twelve i
+	local long=${T}-a-job-name-longer-than-twelve i verb
 	for i in 1 2 3; do
 		run "$IP" -n "$NA" particle add "${T}f$i" vtep vxlan100 count 2
 		assert_success
@@ -165,6 +165,14 @@ dumps() {
 	run dumps "$IP" -n "$NA" particle del "$long"
 	assert_output ""
 	assert_job_gone "$NA" "$long"
+	# a job that is not there: no port of its name, so no dump either
+	for verb in del show slots "set"; do
+		run dumps "$IP" -n "$NA" particle $verb "${T}nosuch" $([ "$verb" = set ] && echo count 1)
+		assert_output ""
+		run "$IP" -n "$NA" particle $verb "${T}nosuch" $([ "$verb" = set ] && echo count 1)
+		assert_failure 1
+		assert_output --partial "no particle job \"${T}nosuch\""
+	done
 	# a name whose port exists but holds another job's (or no) record
 	sip -n "$NA" link add "pt-${T}z" type veth peer name "${T}zz"
 	pt_refuse "no particle job" -- del "${T}z"
