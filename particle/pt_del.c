@@ -50,6 +50,16 @@ static void __attribute__((noreturn)) count_helper(const struct pt_found *f,
 	_exit(0);
 }
 
+/* Without helpers (no socket, no fork): the port, then the count. */
+static int del_port_here(const struct pt_found *f, bool counted)
+{
+	int err = pt_link_del(&rth, f->port_ifindex, NULL);
+
+	if (counted && (!err || err == -ENODEV))
+		del_counted(&rth, f);
+	return err;
+}
+
 /*
  * The kernel unlists a deleted device at once, but the DELLINK request
  * holds the RTNL lock for the rest of the bridge's work (every port's
@@ -57,9 +67,9 @@ static void __attribute__((noreturn)) count_helper(const struct pt_found *f,
  * returns only after an RCU barrier and reference waits (tens of ms,
  * whatever the pool size).  A detached grandchild makes the request; we
  * return as soon as the port is gone from the namespace, or with the
- * kernel's error.  A second grandchild then lowers the bridge's count
- * (counted: removal is del's hold of the removal lock): that takes the
- * RTNL lock, so it waits for the request's end, which del does not.
+ * kernel's error.  When the port is counted (del holds the removal lock
+ * in *removal), a second grandchild then lowers the bridge's count: that
+ * takes the RTNL lock, so it waits for the request's end, not del.
  * We look with SIOCGIFNAME: a GETLINK of a port would cost the kernel a
  * walk of every job's netns id (IFLA_LINK_NETNSID), each time.
  */
@@ -72,9 +82,12 @@ static int del_port(const struct pt_found *f, bool counted,
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return pt_link_del(&rth, f->port_ifindex, NULL);
-	if (counted && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go))
-		go[0] = go[1] = -1;
+		return del_port_here(f, counted);
+	if (counted && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go)) {
+		close(sv[0]);
+		close(sv[1]);
+		return del_port_here(f, counted);
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(sv[0]);
@@ -83,10 +96,7 @@ static int del_port(const struct pt_found *f, bool counted,
 			close(go[0]);
 			close(go[1]);
 		}
-		err = pt_link_del(&rth, f->port_ifindex, NULL);
-		if (counted && (!err || err == -ENODEV))
-			del_counted(&rth, f);
-		return err;
+		return del_port_here(f, counted);
 	}
 	if (pid == 0) {
 		struct rtnl_handle own;
@@ -105,6 +115,7 @@ static int del_port(const struct pt_found *f, bool counted,
 			send(sv[1], &err, sizeof(err), MSG_NOSIGNAL);
 			_exit(0);
 		}
+		/* no helper: told nothing, the count stays high */
 		if (go[0] >= 0 && fork() == 0) {
 			close(sv[1]);
 			count_helper(f, go[0]);
