@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -99,10 +100,18 @@ static int del_port(const struct pt_found *f, bool counted,
 		return del_port_here(f, counted);
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		struct rtnl_handle own;
 
 		close(sv[0]);
 		close(STDIN_FILENO);	/* see pt_netns.c */
+		/* nor keep a pipe on our output open ($(ip particle del)
+		 * would wait for the request's end); the helpers say nothing */
+		if (null > STDERR_FILENO) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
 		if (go[1] >= 0)
 			close(go[1]);
 		if (fork() == 0) {
