@@ -16,7 +16,6 @@
 #include <linux/rtnetlink.h>
 
 #include "utils.h"
-#include "json_print.h"
 #include "ip_common.h"
 #include "particle.h"
 
