@@ -33,10 +33,19 @@ sub rows {
 	return @r;
 }
 
-# $t{layout}{j}{what} = [ms ...]
-my (%t, %J);
-push(@{$t{$_->{layout}}{$_->{j}}{$_->{what}}}, $_->{ns} / 1e6), $J{$_->{j}} = 1
-	for rows("$raw/density.csv");
+my %cfg;
+if (open(my $fh, '<', "$raw/density-config.txt")) {
+	%cfg = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split ' ', do { local $/; <$fh> };
+}
+# $t{layout}{j}{what} = [ms ...]; J = 0 is measured before the sweep and
+# again after it (repetitions past reps): $drift{layout}{what}{0 or 1}
+my (%t, %J, %drift);
+for (rows("$raw/density.csv")) {
+	push @{$t{$_->{layout}}{$_->{j}}{$_->{what}}}, $_->{ns} / 1e6;
+	$J{$_->{j}} = 1;
+	push @{$drift{$_->{layout}}{$_->{what}}{$_->{rep} > ($cfg{reps} // 1e9) ? 1 : 0}}, $_->{ns} / 1e6
+		if $_->{j} == 0;
+}
 for my $r (rows("$raw/density-phases.csv")) {
 	my %p = $r->{phases} =~ /(\w+) (\d+)us/g;
 	push @{$t{$r->{layout}}{$r->{j}}{"ph_$_"}}, $p{$_} / 1e3 for keys %p;
@@ -49,10 +58,6 @@ my %batch;	# $batch{layout}{op} = total ms, n = jobs
 for my $r (rows("$raw/density-batch.csv")) {
 	$batch{$r->{layout}}{$r->{op}} += $r->{ns} / 1e6;
 	$batch{$r->{layout}}{"n_$r->{op}"} += $r->{n};
-}
-my %cfg;
-if (open(my $fh, '<', "$raw/density-config.txt")) {
-	%cfg = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split ' ', do { local $/; <$fh> };
 }
 exit 0 unless %t;
 my @J = sort { $a <=> $b } keys %J;
@@ -107,6 +112,10 @@ for my $l (grep { $batch{$_} } qw(one four)) {
 		$batch{$l}{n_del} ? fms($batch{$l}{del} / $batch{$l}{n_del}) : 'n/a');
 }
 $md .= "\nBatches: " . join('; ', @b) . ".\n" if @b;
+for my $l (grep { $drift{$_} && $drift{$_}{add}{1} } qw(one four)) {
+	$md .= sprintf("\nJ = 0 (%s) before the sweep and after it: add %s / %s ms, del %s / %s ms; its figures above are the medians of both.\n",
+		$LAY{$l}, map { fms(median(@{$drift{$l}{$_->[0]}{$_->[1]} // []})) } [add => 0], [add => 1], [del => 0], [del => 1]);
+}
 if ($g{one}) {
 	$md .= sprintf("\nKernel's own growth of an add from J = %d to %d (same bridge), measured in the same run: "
 		. "stock netns add + stock veth add grew by %s ms; the kernel's listing of the bridge's ports "

@@ -22,6 +22,8 @@
 # does not pay (it would be set aside as the kernel's otherwise).
 # The jobs are filled in with ip -batch (100, 400, 500 adds) and removed
 # with one ip -batch of 1000 dels; those wall times are measured too.
+# Then J = 0 is measured again: its figures are the medians of both
+# blocks, so that the machine's drift over the sweep is on both sides.
 # Writes OUT/raw/density.csv, density-batch.csv, density-phases.csv (add's),
 # density-delphases.csv;
 # density.pl turns them into fig7.{md,csv,png} and the goals.
@@ -134,14 +136,15 @@ empty() {
 	quiet 1
 }
 
-# measure LAYOUT J: DENS_REPS repetitions, the four systems round-robin.
+# measure LAYOUT J [FIRST]: DENS_REPS repetitions, numbered from FIRST
+# (1), the four systems round-robin.
 measure() {
-	local lay=$1 j=$2 r i k sc=$DT/m.script
+	local lay=$1 j=$2 first=${3:-1} r i k sc=$DT/m.script
 	local sys=(particle netns veth dump)
 	: > "$DT/phases.out"
 	: > "$DT/delphases.out"
 	{
-		for ((r = 1; r <= DENS_REPS; r++)); do
+		for ((r = first; r < first + DENS_REPS; r++)); do
 			for ((i = 0; i < 4; i++)); do
 				k=${sys[$(((i + r - 1) % 4))]}
 				case $k in
@@ -209,5 +212,8 @@ for lay in one four; do
 		measure "$lay" "$j"
 	done
 	[ "$have" -gt 0 ] && empty "$lay" "$have"
+	# J = 0 once more, the jobs gone: the machine's drift over the sweep
+	# falls on both ends of the ratios (repetitions DENS_REPS + 1 ..)
+	[ "$have" -gt 0 ] && [ "${DENS_J%% *}" = 0 ] && measure "$lay" 0 $((DENS_REPS + 1))
 done
 "$PERL" "$HERE/density.pl" "$OUT" || say "density: report failed"
