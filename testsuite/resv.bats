@@ -160,3 +160,25 @@ bridgedumps() {
 	run "$IP" -n "$NA" -j particle show
 	assert_equal "$(echo "$output" | grep -o '"job":' | wc -l)" 29
 }
+
+@test "count: concurrent adds and dels leave it equal to the job ports, and add then reads no port" {
+	local i pids=()
+	fill
+	# 10 dels and 10 adds at once, each add in a pool of its own
+	for ((i = 0; i < 10; i++)); do
+		"$IP" -n "$NA" particle del "${T}f$i" &
+		pids+=($!)
+		"$IP" -n "$NA" particle add "${T}c$i" vtep vxlan100 count 4 \
+			pool "10.9.2.$((i * 4 + 1))/16" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail "a concurrent add or del failed"
+	done
+	run "$IP" -n "$NA" -j particle show
+	assert_equal "$(echo "$output" | grep -o '"job":' | wc -l)" 30
+	assert_equal "$(settled 30)" 30
+	# the count holds: the next add reads the table alone
+	assert_equal "$(bridgedumps "$IP" -n "$NA" particle add "${T}y" vtep vxlan100 count 2 pool 10.9.3.1/16)" 0
+	assert_equal "$(counted)" 31
+}
