@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
@@ -16,7 +15,6 @@
 #include <linux/veth.h>
 
 #include "utils.h"
-#include "json_print.h"
 #include "ip_common.h"
 #include "particle.h"
 
@@ -36,7 +34,6 @@ enum pt_phase { PH_LOOKUP, PH_NETNS, PH_LINK, PH_POOL, PH_LIMITS, PH_MAX };
 static const char *const phase_names[PH_MAX] = {
 	"lookup", "netns", "link", "pool", "limits",
 };
-
 
 /* ---- plan: read the kernel, decide, refuse early ---- */
 
