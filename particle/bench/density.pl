@@ -46,13 +46,12 @@ for (rows("$raw/density.csv")) {
 	push @{$drift{$_->{layout}}{$_->{what}}{$_->{rep} > ($cfg{reps} // 1e9) ? 1 : 0}}, $_->{ns} / 1e6
 		if $_->{j} == 0;
 }
-for my $r (rows("$raw/density-phases.csv")) {
-	my %p = $r->{phases} =~ /(\w+) (\d+)us/g;
-	push @{$t{$r->{layout}}{$r->{j}}{"ph_$_"}}, $p{$_} / 1e3 for keys %p;
-}
-for my $r (rows("$raw/density-delphases.csv")) {
-	my %p = $r->{phases} =~ /(\w+) (\d+)us/g;
-	push @{$t{$r->{layout}}{$r->{j}}{"dph_$_"}}, $p{$_} / 1e3 for keys %p;
+# the -s phases: add's as ph_NAME, del's as dph_NAME
+for my $f (['density-phases.csv', 'ph_'], ['density-delphases.csv', 'dph_']) {
+	for my $r (rows("$raw/$f->[0]")) {
+		my %p = $r->{phases} =~ /(\w+) (\d+)us/g;
+		push @{$t{$r->{layout}}{$r->{j}}{"$f->[1]$_"}}, $p{$_} / 1e3 for keys %p;
+	}
 }
 my %batch;	# $batch{layout}{op} = total ms, n = jobs
 for my $r (rows("$raw/density-batch.csv")) {
@@ -98,8 +97,8 @@ for my $l (qw(one four)) {
 	my $dump = (dm($l, $jn, 'dump') // 0) - (dm($l, $j0, 'dump') // 0);
 	# del's port phase: from the request until the kernel unlists the
 	# port, the kernel's bridge work (br_stp_disable_port) almost all
-	my $dport = defined dm($l, $jn, 'dph_port') && defined dm($l, $j0, 'dph_port') ?
-		dm($l, $jn, 'dph_port') - dm($l, $j0, 'dph_port') : undef;
+	my ($p0, $pn) = (dm($l, $j0, 'dph_port'), dm($l, $jn, 'dph_port'));
+	my $dport = defined $p0 && defined $pn ? $pn - $p0 : undef;
 	$g{$l} = { a0 => $a0, an => $an, d0 => $d0, dn => $dn, kern => $kern, kdel => $kdel, dump => $dump,
 		dport => $dport };
 }

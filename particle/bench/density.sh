@@ -181,10 +181,10 @@ measure() {
 		split($2, p, "-"); printf "%s,%d,%d,%s_user,%d\n%s,%d,%d,%s_sys,%d\n",
 			l, j, p[2], p[1], $3, l, j, p[2], p[1], $4 }' \
 		"$sc.stats" >> "$OUT/raw/density.csv"
-	awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/phases.out" \
-		>> "$OUT/raw/density-phases.csv"
-	awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/delphases.out" \
-		>> "$OUT/raw/density-delphases.csv"
+	for k in phases delphases; do
+		awk -v l="$lay" -v j="$j" '{ printf "%s,%d,%s\n", l, j, $0 }' "$DT/$k.out" \
+			>> "$OUT/raw/density-$k.csv"
+	done
 	say "$(printf '  density %-4s J=%-4d add %s ms, del %s ms (median of %d)' "$lay" "$j" \
 		"$(awk -F, -v l="$lay" -v j="$j" '$1 == l && $2 == j && $4 == "add" { print $5 / 1e6 }' "$OUT/raw/density.csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
 		"$(awk -F, -v l="$lay" -v j="$j" '$1 == l && $2 == j && $4 == "del" { print $5 / 1e6 }' "$OUT/raw/density.csv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')" \
