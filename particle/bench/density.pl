@@ -53,10 +53,12 @@ for my $f (['density-phases.csv', 'ph_'], ['density-delphases.csv', 'dph_']) {
 		push @{$t{$r->{layout}}{$r->{j}}{"$f->[1]$_"}}, $p{$_} / 1e3 for keys %p;
 	}
 }
-my %batch;	# $batch{layout}{op} = total ms, n = jobs
+# $batch{layout}{op} = ms, n_op = jobs: of one sweep, the mean of the rounds
+my %batch;
+my $rounds = $cfg{rounds} || 1;
 for my $r (rows("$raw/density-batch.csv")) {
-	$batch{$r->{layout}}{$r->{op}} += $r->{ns} / 1e6;
-	$batch{$r->{layout}}{"n_$r->{op}"} += $r->{n};
+	$batch{$r->{layout}}{$r->{op}} += $r->{ns} / 1e6 / $rounds;
+	$batch{$r->{layout}}{"n_$r->{op}"} += $r->{n} / $rounds;
 }
 exit 0 unless %t;
 my @J = sort { $a <=> $b } keys %J;
@@ -78,7 +80,8 @@ for my $l (grep { $t{$_} } qw(one four)) {
 	}
 }
 my $reps = $cfg{reps} // '?';
-$md .= "\nms, medians of $reps interleaved repetitions (ip particle add -s + del, stock netns add + del, "
+$md .= "\nms, medians of $reps interleaved repetitions" . ($rounds > 1 ? " in each of $rounds sweeps" : '')
+	. " (ip particle add -s + del, stock netns add + del, "
 	. "stock veth add (up, on br200) + del in the vtep namespace entered with nsenter --net, stock `ip -br link show master br200`, round-robin) at each J; "
 	. "jobs of count 4; the measured add takes the default pool of br200.\n";
 
@@ -110,9 +113,9 @@ for my $l (grep { $batch{$_} } qw(one four)) {
 		$batch{$l}{n_del} // 0, fms($batch{$l}{del}),
 		$batch{$l}{n_del} ? fms($batch{$l}{del} / $batch{$l}{n_del}) : 'n/a');
 }
-$md .= "\nBatches: " . join('; ', @b) . ".\n" if @b;
+$md .= "\nBatches" . ($rounds > 1 ? " (the mean of $rounds sweeps)" : '') . ': ' . join('; ', @b) . ".\n" if @b;
 for my $l (grep { $drift{$_} && $drift{$_}{add}{1} } qw(one four)) {
-	$md .= sprintf("\nJ = 0 (%s) before the sweep and after it: add %s / %s ms, del %s / %s ms; its figures above are the medians of both.\n",
+	$md .= sprintf("\nJ = 0 (%s) before the first sweep and after each: add %s / %s ms, del %s / %s ms; its figures above are the medians of all.\n",
 		$LAY{$l}, map { fms(median(@{$drift{$l}{$_->[0]}{$_->[1]} // []})) } [add => 0], [add => 1], [del => 0], [del => 1]);
 }
 if ($g{one}) {

@@ -24,6 +24,9 @@
 # with one ip -batch of 1000 dels; those wall times are measured too.
 # Then J = 0 is measured again: its figures are the medians of both
 # blocks, so that the machine's drift over the sweep is on both sides.
+# The sweep is made DENS_ROUNDS times (2) per layout, J = 0 between the
+# sweeps measured once: a slow spell of the host, which can double every
+# figure for seconds, then falls on one block of a J among several.
 # Writes OUT/raw/density.csv, density-batch.csv, density-phases.csv (add's),
 # density-delphases.csv;
 # density.pl turns them into fig7.{md,csv,png} and the goals.
@@ -49,6 +52,7 @@ mkdir -p "$OUT/raw"
 LOG=${LOG:-$OUT/run.log}
 if [ "$MODE" = quick ]; then : "${DENS_REPS:=3}"; else : "${DENS_REPS:=7}"; fi
 DENS_J=${DENS_J:-"0 100 500 1000"}
+: "${DENS_ROUNDS:=2}"
 
 DID=${ID:-pb$$}-d		# every name we make starts with $DID
 VT=$DID-v			# the vtep namespace
@@ -195,25 +199,31 @@ echo "layout,j,rep,what,ns" > "$OUT/raw/density.csv"
 echo "layout,n,op,ns" > "$OUT/raw/density-batch.csv"
 echo "layout,j,phases" > "$OUT/raw/density-phases.csv"
 echo "layout,j,phases" > "$OUT/raw/density-delphases.csv"
-echo "reps=$DENS_REPS j=${DENS_J// /:}" > "$OUT/raw/density-config.txt"
+echo "reps=$DENS_REPS j=${DENS_J// /:} rounds=$DENS_ROUNDS" > "$OUT/raw/density-config.txt"
 make_vtep || { say "density: cannot build the vtep namespace"; exit 1; }
 # warm up (caches, the first namespace of the run) outside the figures
 "$IP" -n "$VT" particle add "${DID}m" vtep vx200 count 4 >> "$LOG" 2>&1 &&
 	"$IP" -n "$VT" particle del "${DID}m" >> "$LOG" 2>&1
 quiet
 for lay in one four; do
-	have=0
-	for j in $DENS_J; do
-		if [ "$j" -gt "$have" ]; then
-			fill "$lay" "$have" "$j" || break
-			have=$j
-			quiet
-		fi
-		measure "$lay" "$j"
+	for ((round = 0; round < DENS_ROUNDS; round++)); do
+		have=0
+		for j in $DENS_J; do
+			if [ "$j" -gt "$have" ]; then
+				fill "$lay" "$have" "$j" || break
+				have=$j
+				quiet
+			fi
+			# J = 0 of a later round is the previous sweep's "after"
+			[ "$j" = 0 ] && [ "$round" -gt 0 ] && continue
+			measure "$lay" "$j" $((round * DENS_REPS + 1))
+		done
+		[ "$have" -gt 0 ] || break
+		empty "$lay" "$have"
+		# J = 0 once more, the jobs gone: the machine's drift over the
+		# sweep falls on both ends of the ratios (repetitions past the
+		# first DENS_REPS)
+		[ "${DENS_J%% *}" = 0 ] && measure "$lay" 0 $(((round + 1) * DENS_REPS + 1))
 	done
-	[ "$have" -gt 0 ] && empty "$lay" "$have"
-	# J = 0 once more, the jobs gone: the machine's drift over the sweep
-	# falls on both ends of the ratios (repetitions DENS_REPS + 1 ..)
-	[ "$have" -gt 0 ] && [ "${DENS_J%% *}" = 0 ] && measure "$lay" 0 $((DENS_REPS + 1))
 done
 "$PERL" "$HERE/density.pl" "$OUT" || say "density: report failed"
