@@ -673,12 +673,18 @@ int pt_link_set(struct rtnl_handle *rth, int ifindex, int master, int up)
 	return pt_talk(rth, &req.n);
 }
 
-/* A new bridge, up; returns its ifindex or a negative errno. */
+/*
+ * A new bridge, up, without multicast snooping; returns its ifindex or a
+ * negative errno.  Snooping prunes nothing while no querier is heard (the
+ * overlay has none: every multicast frame is flooded either way), and
+ * each port that comes or goes re-arms every port's query timers: with
+ * 1000 jobs on the bridge, 0.8 ms of each del (5.64 -> 4.86 ms).
+ */
 int pt_bridge_create(struct rtnl_handle *rth, const char *name)
 {
 	struct pt_link_req req;
 	struct nlmsghdr *answer;
-	struct rtattr *linkinfo;
+	struct rtattr *linkinfo, *data;
 	int err;
 
 	pt_link_req_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -687,6 +693,9 @@ int pt_bridge_create(struct rtnl_handle *rth, const char *name)
 	addattr_l(&req.n, sizeof(req), IFLA_IFNAME, name, strlen(name) + 1);
 	linkinfo = addattr_nest(&req.n, sizeof(req), IFLA_LINKINFO);
 	addattr_l(&req.n, sizeof(req), IFLA_INFO_KIND, "bridge", 6);
+	data = addattr_nest(&req.n, sizeof(req), IFLA_INFO_DATA);
+	addattr8(&req.n, sizeof(req), IFLA_BR_MCAST_SNOOPING, 0);
+	addattr_nest_end(&req.n, data);
 	addattr_nest_end(&req.n, linkinfo);
 	err = pt_talk(rth, &req.n);
 	if (err)

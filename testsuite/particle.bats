@@ -385,13 +385,14 @@ add_j() {
 	pt_refuse pool -- add "${T}k" vtep vxlan100 count 1
 }
 
-@test "vtep without a bridge: br-vxlan100 is created, up, and kept after del" {
+@test "vtep without a bridge: br-vxlan100 is created, up, without multicast snooping, and kept after del" {
 	pt_lone "${T}c" 192.0.2.3
 	run --separate-stderr "$IP" -n "${T}c" particle add "$J" vtep vxlan100 count 2 pool "$PT_POOL"
 	assert_success
 	run sip -n "${T}c" -d -o link show br-vxlan100
 	assert_success
 	assert_output --partial "bridge forward_delay"
+	assert_output --partial " mcast_snooping 0 "
 	assert_output --regexp '<[^>]*UP[^>]*>'
 	run sip -n "${T}c" -d -o link show vxlan100
 	assert_output --partial "master br-vxlan100"

@@ -83,7 +83,8 @@ my $reps = $cfg{reps} // '?';
 $md .= "\nms, medians of $reps interleaved repetitions" . ($rounds > 1 ? " in each of $rounds sweeps" : '')
 	. " (ip particle add -s + del, stock netns add + del, "
 	. "stock veth add (up, on br200) + del in the vtep namespace entered with nsenter --net, stock `ip -br link show master br200`, round-robin) at each J; "
-	. "jobs of count 4; the measured add takes the default pool of br200.\n";
+	. "jobs of count 4; the measured add takes the default pool of br200; the bridges have multicast snooping "
+	. (($cfg{snoop} // 0) ? 'on (the kernel\'s default)' : 'off, as ip particle makes them') . ".\n";
 
 # the kernel's own growth from J = 0 to the largest J, measured alongside
 my ($j0, $jn) = ($J[0], $J[-1]);
