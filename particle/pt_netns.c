@@ -195,21 +195,6 @@ void pt_link_ipv6_off(const char *ifname)
 	write_sysctl(path, "1");
 }
 
-/*
- * In a new job namespace, before eth0 exists (it inherits "default"): no
- * router solicitations and no DAD probe of its link-local address.  The
- * overlay has no router (particle installs the routes), the address comes
- * from a random MAC, and each such packet is multicast that a bridge
- * without querier floods to every port, so that each job costs all the
- * others: in one -batch of 1000 adds, 3 RS + 1 NS + 4 MLD reports per
- * job, and the RS retries go on for an hour.  Best effort, as above.
- */
-static void quiet_job_ipv6(void)
-{
-	write_sysctl("/proc/sys/net/ipv6/conf/default/router_solicitations", "0");
-	write_sysctl("/proc/sys/net/ipv6/conf/default/dad_transmits", "0");
-}
-
 static int enter_saved_mntns(void)
 {
 	if (pt_saved_mntns < 0)
@@ -250,7 +235,6 @@ static const char *child_work(enum ns_op op, const char *path, int nsfd,
 			return "making " NETNS_RUN_DIR " a shared mount";
 		if (unshare(CLONE_NEWNET))
 			return "creating a network namespace";
-		quiet_job_ipv6();
 		/*
 		 * IPv6 anyip: /proc/sys/net shows the namespace of whoever
 		 * opens it.  eth0, made later, inherits "default": proxy ND

@@ -256,23 +256,3 @@ dumps() {
 		assert_success
 	done
 }
-
-@test "a job's eth0 sends no router solicitation and no DAD probe (multicast the bridge floods to every port), and keeps its link-local address" {
-	local j=${T}q n
-	run "$IP" -n "$NA" particle add "$j" vtep vxlan100 count 2 pool 10.9.0.100/24 pool fd00:9::10/64
-	assert_success
-	run sip netns exec "$j" cat /proc/sys/net/ipv6/conf/eth0/router_solicitations \
-		/proc/sys/net/ipv6/conf/eth0/dad_transmits
-	assert_output $'0\n0'
-	# DAD would take a second, then the first solicitation goes out
-	sleep 1.5
-	for n in Icmp6OutRouterSolicits Icmp6OutNeighborSolicits; do
-		run sip netns exec "$j" awk -v k="$n" '$1 == k { print $2 }' /proc/net/snmp6
-		assert_output 0
-	done
-	run sip -n "$j" -6 addr show dev eth0 scope link
-	assert_output --partial "inet6 fe80::"
-	refute_output --partial tentative
-	run "$IP" -n "$NA" particle del "$j"
-	assert_success
-}
