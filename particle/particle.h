@@ -217,7 +217,8 @@ int pt_req_proxy_neigh(struct pt_batch *b, struct rtnl_handle *rth, int cmd,
 		       int ifindex, const struct pt_addr *a);
 int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
 		   int family, const struct pt_addr *gw);
-int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex);
+int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
+		    bool no_ipv6_ll);
 int pt_req_netns_mark(struct pt_batch *b, struct rtnl_handle *rth,
 		      const char *name);
 
@@ -279,7 +280,7 @@ int pt_netns_begin(struct pt_nsjob *ns, const char *name, bool proxy_nd);
 int pt_netns_commit(struct pt_nsjob *ns);
 void pt_netns_abort(struct pt_nsjob *ns);
 int pt_netns_open_rtnl(const char *name, struct rtnl_handle *job_rth);
-void pt_link_ipv6_off(const char *ifname);
+int pt_link_ipv6_off(const char *ifname);
 
 /* pt_kernel.c: facts read from the kernel (reads only) */
 int pt_link_get(struct rtnl_handle *rth, const char *name, int ifindex,

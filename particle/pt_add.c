@@ -25,6 +25,7 @@ struct pt_plan {
 	int port_ifindex;	/* once add_port() made it */
 	bool create_bridge;
 	bool enslave_vtep;
+	bool eth0_no_ipv6_ll;	/* eth0 comes up without a link-local address */
 	__u32 mtu;
 	struct pt_resv_count count;	/* the bridge's job ports, as read */
 };
@@ -373,9 +374,12 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 		plan->port_ifindex = err;
 	}
 	/* before its carrier comes up (eth0, in the pool phase): no IPv6
-	 * routes of its own; an IPv6 pool's index route needs IPv6 on it */
+	 * routes of its own; an IPv6 pool's index route needs IPv6 on it.
+	 * Nor does eth0 need IPv6 then (see pt_req_link_up()), when the
+	 * kernel has it (the write tells) and no IPv6 gateway asks for it. */
 	if (!pt_job_has_family(job, AF_INET6))
-		pt_link_ipv6_off(job->port);
+		plan->eth0_no_ipv6_ll = !pt_link_ipv6_off(job->port) &&
+			!(job->has_gateway && job->gw_family == AF_INET6);
 	err = pt_talk(&rth, &alias.n);
 	if (err) {
 		pt_error("job \"%s\": the kernel refused the record on port \"%s\": %s",
@@ -420,8 +424,8 @@ static int add_pool(struct pt_plan *plan, struct rtnl_handle *job_rth)
 	pt_batch_init(&b);
 	/* eth0 comes up here: a veth peer cannot be created up */
 	err = pt_req_netns_mark(&b, job_rth, job->name) ||
-	      pt_req_link_up(&b, job_rth, 1 /* lo */) ||
-	      pt_req_link_up(&b, job_rth, ifindex) ||
+	      pt_req_link_up(&b, job_rth, 1 /* lo */, false) ||
+	      pt_req_link_up(&b, job_rth, ifindex, plan->eth0_no_ipv6_ll) ||
 	      pt_pool_requests(&b, job_rth, job, ifindex, 0, job->count) ||
 	      (job->has_gateway &&
 	       pt_req_gateway(&b, job_rth, ifindex, job->gw_family,

@@ -184,15 +184,16 @@ static int write_sysctl(const char *path, const char *value)
  * route join the namespace's IPv6 table, which the kernel walks whole each
  * time any link there comes up or goes down, so that every add and del
  * paid for every job already on the host.  Best effort: without IPv6 in
- * the kernel there is nothing to turn off, and the job works either way.
+ * the kernel there is nothing to turn off, and the job works either way;
+ * returns 0 when IPv6 was there and is now off.
  */
-void pt_link_ipv6_off(const char *ifname)
+int pt_link_ipv6_off(const char *ifname)
 {
 	char path[64 + IFNAMSIZ];
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 		 ifname);
-	write_sysctl(path, "1");
+	return write_sysctl(path, "1");
 }
 
 static int enter_saved_mntns(void)

@@ -423,14 +423,32 @@ int pt_req_gateway(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
 	return pt_batch_add(b, rth, &req.n);
 }
 
-/* Set a device up: lo and eth0 of a new job. */
-int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex)
+/*
+ * Set a device up: lo and eth0 of a new job.  With no_ipv6_ll, in the
+ * same request, no IPv6 address of its own (addrgenmode none, set before
+ * the kernel acts on the flags): no link-local address, so no DAD probe,
+ * router solicitations or MLD reports, each of which a bridge without
+ * querier floods to every port, so that every job cost all the others
+ * (3 RS, retried for an hour, 1 NS, 4 MLD reports per job).  A netlink
+ * attribute, not a sysctl: see HACKING on /proc/sys and namespaces.
+ */
+int pt_req_link_up(struct pt_batch *b, struct rtnl_handle *rth, int ifindex,
+		   bool no_ipv6_ll)
 {
 	struct pt_link_req req;
 
 	pt_link_req_init(&req, RTM_NEWLINK, 0, ifindex);
 	req.ifi.ifi_change = IFF_UP;
 	req.ifi.ifi_flags = IFF_UP;
+	if (no_ipv6_ll) {
+		struct rtattr *spec = addattr_nest(&req.n, sizeof(req), IFLA_AF_SPEC);
+		struct rtattr *inet6 = addattr_nest(&req.n, sizeof(req), AF_INET6);
+
+		addattr8(&req.n, sizeof(req), IFLA_INET6_ADDR_GEN_MODE,
+			 IN6_ADDR_GEN_MODE_NONE);
+		addattr_nest_end(&req.n, inet6);
+		addattr_nest_end(&req.n, spec);
+	}
 	return pt_batch_add(b, rth, &req.n);
 }
 

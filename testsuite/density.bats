@@ -256,3 +256,28 @@ dumps() {
 		assert_success
 	done
 }
+
+@test "a job without IPv6 pool: eth0 has no link-local address and sends no IPv6 (no DAD, RS or MLD for the bridge to flood); a dual-stack job keeps its link-local address" {
+	local n
+	run "$IP" -n "$NA" particle add "${T}q4" vtep vxlan100 count 2 pool 10.9.0.50/24
+	assert_success
+	run "$IP" -n "$NA" particle add "${T}q6" vtep vxlan100 count 2 pool 10.9.0.100/24 pool fd00:9::10/64
+	assert_success
+	# DAD would take a second, then the first solicitation goes out
+	sleep 1.5
+	run sip -n "${T}q4" -6 addr show dev eth0
+	refute_output --partial inet6
+	run sip netns exec "${T}q4" cat /proc/net/dev_snmp6/eth0
+	assert_line --regexp '^Ip6OutRequests[[:space:]]+0$'
+	run sip -n "${T}q6" -6 addr show dev eth0 scope link
+	assert_output --partial "inet6 fe80::"
+	# IPv4 between the two jobs still works
+	pt_listen "${T}q6" 10.9.0.100 7000
+	run pt_send "${T}q4" 10.9.0.51 10.9.0.100 7000 hello4
+	assert_success
+	assert_output hello4
+	for n in q4 q6; do
+		run "$IP" -n "$NA" particle del "${T}$n"
+		assert_success
+	done
+}
