@@ -375,11 +375,11 @@ static int add_port(struct pt_plan *plan, int nsfd, bool *made)
 	}
 	/* before its carrier comes up (eth0, in the pool phase): no IPv6
 	 * routes of its own; an IPv6 pool's index route needs IPv6 on it.
-	 * Nor does eth0 need IPv6 then (see pt_req_link_up()), when the
-	 * kernel has it (the write tells) and no IPv6 gateway asks for it. */
+	 * Nor does eth0 need IPv6 then (see pt_req_link_up(); an IPv6
+	 * gateway needs an IPv6 pool), when the kernel has it (the write
+	 * tells). */
 	if (!pt_job_has_family(job, AF_INET6))
-		plan->eth0_no_ipv6_ll = !pt_link_ipv6_off(job->port) &&
-			!(job->has_gateway && job->gw_family == AF_INET6);
+		plan->eth0_no_ipv6_ll = !pt_link_ipv6_off(job->port);
 	err = pt_talk(&rth, &alias.n);
 	if (err) {
 		pt_error("job \"%s\": the kernel refused the record on port \"%s\": %s",
