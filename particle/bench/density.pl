@@ -37,8 +37,8 @@ my %cfg;
 if (open(my $fh, '<', "$raw/density-config.txt")) {
 	%cfg = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split ' ', do { local $/; <$fh> };
 }
-# $t{layout}{j}{what} = [ms ...]; J = 0 is measured before the sweep and
-# again after it (repetitions past reps): $drift{layout}{what}{0 or 1}
+# $t{layout}{j}{what} = [ms ...]; J = 0 is measured before the first sweep
+# and again after each (repetitions past reps): $drift{layout}{what}{0 or 1}
 my (%t, %J, %drift);
 for (rows("$raw/density.csv")) {
 	push @{$t{$_->{layout}}{$_->{j}}{$_->{what}}}, $_->{ns} / 1e6;

@@ -22,11 +22,12 @@
 # does not pay (it would be set aside as the kernel's otherwise).
 # The jobs are filled in with ip -batch (100, 400, 500 adds) and removed
 # with one ip -batch of 1000 dels; those wall times are measured too.
-# Then J = 0 is measured again: its figures are the medians of both
-# blocks, so that the machine's drift over the sweep is on both sides.
-# The sweep is made DENS_ROUNDS times (2) per layout, J = 0 between the
-# sweeps measured once: a slow spell of the host, which can double every
-# figure for seconds, then falls on one block of a J among several.
+# Then J = 0 is measured again, so that the machine's drift over the
+# sweep is on both sides.  The sweep is made DENS_ROUNDS times (2) per
+# layout, J = 0 between the sweeps measured once: a slow spell of the
+# host, which can double every figure for seconds, then falls on one block
+# of a J among several.  Each J's figures are the medians of all its
+# blocks.
 # Writes OUT/raw/density.csv, density-batch.csv, density-phases.csv (add's),
 # density-delphases.csv;
 # density.pl turns them into fig7.{md,csv,png} and the goals.
